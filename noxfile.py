@@ -1,0 +1,98 @@
+"""Developer sessions: ``nox -s tests lint typecheck docs examples bench``.
+
+Each session installs what it needs into its own virtualenv. With
+``nox --no-venv`` the sessions run in the current environment instead (CI
+does this after one ``pip install -e ".[dev]"``), and nothing is installed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+nox.options.sessions = ["lint", "typecheck", "docs", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+def _install(session: nox.Session, *args: str) -> None:
+    """Install into the session's virtualenv; a no-op under ``--no-venv``."""
+    if session.venv_backend != "none":
+        session.install(*args)
+
+
+def _data_env() -> dict[str, str]:
+    """Use ``../shared/data`` for the datasets when it exists and nothing is set."""
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+    if "TFSTARTER_DATA_DIR" not in os.environ and SHARED_DATA.is_dir():
+        env["TFSTARTER_DATA_DIR"] = str(SHARED_DATA)
+    return env
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test-suite (pytest + hypothesis); extra arguments go to pytest."""
+    _install(session, "-e", ".[test]")
+    session.run("python", "-m", "pytest", *session.posargs, env=_data_env())
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    _install(session, "ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on src/."""
+    _install(session, "-e", ".", "mypy")
+    session.run("mypy", "--strict", "src")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with --strict."""
+    _install(session, "-e", ".[docs]")
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        "build/site",
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """Run every script in examples/ in its quick mode."""
+    _install(session, "-e", ".[litert]")
+    scripts = sorted((ROOT / "examples").glob("*.py"))
+    if not scripts:
+        session.error("no scripts found in examples/")
+    for script in scripts:
+        session.run(
+            "python",
+            str(script),
+            "--quick",
+            "--output-dir",
+            str(ROOT / "build" / "examples" / script.stem),
+            env=_data_env(),
+        )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks in benchmarks/ (long); results go to docs/benchmarks/."""
+    _install(session, "-e", ".[litert]")
+    scripts = sorted((ROOT / "benchmarks").glob("[!_]*.py"))
+    if not scripts:
+        session.error("no benchmarks found in benchmarks/")
+    for script in scripts:
+        session.run("python", str(script), *session.posargs, env=_data_env())

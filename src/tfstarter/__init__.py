@@ -1,0 +1,55 @@
+"""tfstarter: typed, high-level modelling on TensorFlow 2 / Keras 3.
+
+Builders for linear, logistic, dense and CNN models, a `Trainer` with a
+``model.fit`` loop and a compiled ``tf.GradientTape`` loop, ``tf.data``
+pipelines, and exporters that verify their own output. Everything underneath
+is plain Keras: models are ``keras.Model``, callbacks ``keras.callbacks.Callback``,
+pipelines ``tf.data.Dataset``.
+
+Subpackages are imported on first use, so ``import tfstarter`` stays cheap.
+
+Example:
+    >>> import tfstarter as tfs
+    >>> (x_train, y_train), (x_test, y_test) = tfs.datasets.mnist()  # doctest: +SKIP
+    >>> model = tfs.models.cnn(input_shape=(28, 28), classes=10)  # doctest: +SKIP
+    >>> tfs.Trainer(model).fit((x_train, y_train), epochs=3)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from tfstarter import errors
+from tfstarter._version import __version__
+
+if TYPE_CHECKING:
+    from tfstarter import datasets
+
+__all__ = [
+    "__version__",
+    "datasets",
+    "errors",
+]
+
+_LAZY_SUBPACKAGES = frozenset({"datasets"})
+_LAZY_ATTRIBUTES: dict[str, str] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """Import subpackages (and the names they own) on first access (PEP 562)."""
+    if name in _LAZY_SUBPACKAGES:
+        module = importlib.import_module(f"tfstarter.{name}")
+        globals()[name] = module
+        return module
+    if name in _LAZY_ATTRIBUTES:
+        value = getattr(
+            importlib.import_module(f"tfstarter.{_LAZY_ATTRIBUTES[name]}"), name
+        )
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tfstarter' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

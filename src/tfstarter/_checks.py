@@ -1,0 +1,279 @@
+"""Boundary checks shared by every subpackage.
+
+Each check names the argument, shows the value received and says what to pass
+instead, and raises a class from `tfstarter.errors`. They are private: the
+public functions call them first thing, so bad input fails before any graph is
+built.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
+
+T = TypeVar("T")
+
+NonFinitePolicy = Literal["raise", "drop"]
+
+
+def describe(value: object) -> str:
+    """Return a short description of ``value`` for error messages.
+
+    Arrays are described by shape and dtype rather than printed in full.
+
+    Example:
+        >>> describe(np.zeros((2, 3), dtype="float32"))
+        'array of shape (2, 3) and dtype float32'
+        >>> describe(1.5)
+        '1.5'
+    """
+    shape = getattr(value, "shape", None)
+    dtype = getattr(value, "dtype", None)
+    if shape is not None and dtype is not None:
+        return f"array of shape {tuple(shape)} and dtype {dtype}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """Return ``value`` if it is an integer > 0, else raise.
+
+    Example:
+        >>> check_positive_int("units", 3)
+        3
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ArgumentTypeError(
+            f"`{name}` must be a positive integer, got {describe(value)} "
+            f"of type {type(value).__name__}. Pass an int such as {name}=32."
+        )
+    if value <= 0:
+        raise ConfigError(
+            f"`{name}` must be a positive integer, got {value}. "
+            f"Pass a value of at least 1."
+        )
+    return int(value)
+
+
+def check_non_negative_int(name: str, value: object) -> int:
+    """Return ``value`` if it is an integer >= 0, else raise.
+
+    Example:
+        >>> check_non_negative_int("initial_epoch", 0)
+        0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ArgumentTypeError(
+            f"`{name}` must be a non-negative integer, got {describe(value)} "
+            f"of type {type(value).__name__}."
+        )
+    if value < 0:
+        raise ConfigError(
+            f"`{name}` must be a non-negative integer, got {value}. Pass 0 or more."
+        )
+    return int(value)
+
+
+def check_number_in_range(
+    name: str,
+    value: object,
+    *,
+    low: float,
+    high: float,
+    low_inclusive: bool = True,
+    high_inclusive: bool = False,
+) -> float:
+    """Return ``value`` as a float if it lies in the given interval, else raise.
+
+    Example:
+        >>> check_number_in_range("dropout", 0.2, low=0.0, high=1.0)
+        0.2
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise ArgumentTypeError(
+            f"`{name}` must be a number, got {describe(value)} "
+            f"of type {type(value).__name__}."
+        )
+    number = float(value)
+    left = "[" if low_inclusive else "("
+    right = "]" if high_inclusive else ")"
+    above = number >= low if low_inclusive else number > low
+    below = number <= high if high_inclusive else number < high
+    if math.isnan(number) or not (above and below):
+        raise ConfigError(
+            f"`{name}` must be in {left}{low}, {high}{right}, got {value}. "
+            f"Pass a value inside that interval."
+        )
+    return number
+
+
+def check_one_of(name: str, value: T, options: Collection[T]) -> T:
+    """Return ``value`` if it is one of ``options``, else raise.
+
+    Example:
+        >>> check_one_of("loop", "fit", ("fit", "custom"))
+        'fit'
+    """
+    if value not in options:
+        choices = ", ".join(repr(option) for option in options)
+        raise ConfigError(f"`{name}` must be one of {choices}; got {value!r}.")
+    return value
+
+
+def _leaves(name: str, data: Any) -> list[tuple[str, npt.NDArray[Any]]]:
+    """Flatten an array or a mapping of arrays into ``(name, array)`` pairs."""
+    if isinstance(data, Mapping):
+        leaves: list[tuple[str, npt.NDArray[Any]]] = []
+        for key, value in data.items():
+            leaves.extend(_leaves(f"{name}[{key!r}]", value))
+        return leaves
+    return [(name, np.asarray(data))]
+
+
+def num_rows(name: str, data: Any) -> int:
+    """Return the common number of rows of an array or a mapping of arrays.
+
+    Raises:
+        DataError: if ``data`` is a scalar, or its arrays disagree on the row
+            count.
+
+    Example:
+        >>> num_rows("x", {"a": np.zeros((4, 2)), "b": np.zeros(4)})
+        4
+    """
+    rows: int | None = None
+    first = name
+    for leaf_name, leaf in _leaves(name, data):
+        if leaf.ndim == 0:
+            raise DataError(
+                f"`{leaf_name}` must have a leading sample dimension, got a scalar "
+                f"{describe(leaf)}. Pass an array of shape (n_samples, ...)."
+            )
+        if rows is None:
+            rows, first = leaf.shape[0], leaf_name
+        elif leaf.shape[0] != rows:
+            raise DataError(
+                f"`{leaf_name}` has {leaf.shape[0]} rows but `{first}` has {rows}. "
+                f"Every input array must have one row per sample."
+            )
+    if rows is None:
+        raise DataError(f"`{name}` is an empty mapping; pass at least one array.")
+    return rows
+
+
+def check_same_length(x: Any, y: Any, *, x_name: str = "x", y_name: str = "y") -> int:
+    """Return the sample count after checking ``x`` and ``y`` agree and are non-empty.
+
+    Raises:
+        DataError: if the row counts differ or there are no samples.
+
+    Example:
+        >>> check_same_length(np.zeros((3, 2)), np.zeros(3))
+        3
+    """
+    n_x = num_rows(x_name, x)
+    if y is not None:
+        n_y = num_rows(y_name, y)
+        if n_x != n_y:
+            raise DataError(
+                f"`{x_name}` has {n_x} samples but `{y_name}` has {n_y}. "
+                f"Pass one label per sample."
+            )
+    if n_x == 0:
+        raise DataError(f"`{x_name}` is empty (0 samples). Pass at least one sample.")
+    return n_x
+
+
+def non_finite_rows(name: str, data: Any) -> npt.NDArray[np.bool_]:
+    """Return a boolean mask of rows that hold NaN or Inf in any float array.
+
+    Example:
+        >>> non_finite_rows("x", np.array([[1.0], [np.nan]])).tolist()
+        [False, True]
+    """
+    bad: npt.NDArray[np.bool_] | None = None
+    for _, leaf in _leaves(name, data):
+        if not np.issubdtype(leaf.dtype, np.floating) and not np.issubdtype(
+            leaf.dtype, np.complexfloating
+        ):
+            rows_bad = np.zeros(leaf.shape[0], dtype=bool)
+        else:
+            flat = leaf.reshape(leaf.shape[0], -1)
+            rows_bad = ~np.isfinite(flat).all(axis=1)
+        bad = rows_bad if bad is None else (bad | rows_bad)
+    assert bad is not None  # num_rows() rejected empty mappings already
+    return bad
+
+
+def check_finite(
+    name: str, data: Any, *, policy: NonFinitePolicy = "raise"
+) -> npt.NDArray[np.bool_]:
+    """Apply the non-finite policy to ``data`` and return the mask of rows to keep.
+
+    Args:
+        name: the argument name used in messages.
+        data: an array or a mapping of arrays with a leading sample dimension.
+        policy: ``"raise"`` to reject NaN/Inf, ``"drop"`` to keep only finite rows.
+
+    Raises:
+        DataError: if ``policy="raise"`` and a value is NaN or Inf, or if
+            ``policy="drop"`` would drop every row.
+
+    Example:
+        >>> check_finite("x", np.array([[1.0], [np.inf]]), policy="drop").tolist()
+        [True, False]
+    """
+    check_one_of("non_finite", policy, ("raise", "drop"))
+    bad = non_finite_rows(name, data)
+    count = int(bad.sum())
+    if count and policy == "raise":
+        first = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"`{name}` holds NaN or Inf in {count} of {bad.size} rows "
+            f"(first at row {first}). Clean the data, or pass non_finite='drop' "
+            f"to drop those rows."
+        )
+    if count == bad.size:
+        raise DataError(
+            f"every one of the {bad.size} rows of `{name}` holds NaN or Inf; "
+            f"nothing would be left after dropping them."
+        )
+    keep: npt.NDArray[np.bool_] = ~bad
+    return keep
+
+
+def check_labels(name: str, labels: Any, classes: int) -> None:
+    """Check that integer class labels lie in ``[0, classes)``.
+
+    Raises:
+        DataError: if a label is not an integer value or lies outside the range.
+
+    Example:
+        >>> check_labels("y", np.array([0, 1, 2]), classes=3)
+    """
+    array = np.asarray(labels)
+    if array.size == 0:
+        return
+    integral = np.issubdtype(array.dtype, np.integer) or (
+        np.issubdtype(array.dtype, np.floating)
+        and bool(np.all(np.isfinite(array) & (array == np.round(array))))
+    )
+    if not integral:
+        raise DataError(
+            f"`{name}` must hold integer class labels in [0, {classes}), got "
+            f"{describe(array)} with non-integer values. Pass integer labels."
+        )
+    low, high = array.min(), array.max()
+    if low < 0 or high >= classes:
+        bad = array[(array < 0) | (array >= classes)]
+        raise DataError(
+            f"`{name}` must hold class labels in [0, {classes}), got values from "
+            f"{low} to {high} ({bad.size} out of range, e.g. {bad.flat[0]}). "
+            f"Re-encode the labels as 0..{classes - 1} or pass classes={int(high) + 1}."
+        )

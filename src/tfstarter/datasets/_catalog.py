@@ -1,0 +1,92 @@
+"""Where each real dataset lives: file names, checksums and download sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Keras hosts copies of both datasets; using its mirror keeps the download
+# behaviour identical to keras.datasets.
+KERAS_MIRROR = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+
+
+@dataclass(frozen=True)
+class IdxFile:
+    """One IDX file of a dataset split: its original name and published md5."""
+
+    name: str
+    md5: str
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Everything needed to find, check and download one IDX image dataset.
+
+    Attributes:
+        name: the public name (``"mnist"``).
+        folder: the sub-folder of a data directory holding the files.
+        train_images, train_labels, test_images, test_labels: the IDX files.
+        npz_name: the file name of the Keras ``.npz`` layout, if one exists.
+        npz_sha256: the checksum of that ``.npz`` file on the Keras mirror.
+        download: ``"npz"`` to fetch the ``.npz`` file, ``"idx"`` for the IDX files.
+    """
+
+    name: str
+    folder: str
+    train_images: IdxFile
+    train_labels: IdxFile
+    test_images: IdxFile
+    test_labels: IdxFile
+    npz_name: str
+    npz_sha256: str | None
+    download: str
+
+    @property
+    def idx_files(self) -> tuple[IdxFile, IdxFile, IdxFile, IdxFile]:
+        """The IDX files: train images, train labels, test images, test labels."""
+        return (
+            self.train_images,
+            self.train_labels,
+            self.test_images,
+            self.test_labels,
+        )
+
+
+MNIST = DatasetSpec(
+    name="mnist",
+    folder="mnist",
+    train_images=IdxFile(
+        "train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"
+    ),
+    train_labels=IdxFile(
+        "train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"
+    ),
+    test_images=IdxFile(
+        "t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"
+    ),
+    test_labels=IdxFile(
+        "t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"
+    ),
+    npz_name="mnist.npz",
+    npz_sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    download="npz",
+)
+
+FASHION_MNIST = DatasetSpec(
+    name="fashion_mnist",
+    folder="fashion-mnist",
+    train_images=IdxFile(
+        "train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"
+    ),
+    train_labels=IdxFile(
+        "train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"
+    ),
+    test_images=IdxFile(
+        "t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"
+    ),
+    test_labels=IdxFile(
+        "t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"
+    ),
+    npz_name="fashion-mnist.npz",
+    npz_sha256=None,
+    download="idx",
+)

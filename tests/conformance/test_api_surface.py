@@ -1,0 +1,91 @@
+"""The public surface is exactly what the docs promise, and nothing private leaks."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import types
+
+import pytest
+
+import tfstarter
+
+# The documented public names of each package (docs/api/*.md). A change here is
+# an API change: update the docs and the changelog with it.
+DOCUMENTED: dict[str, set[str]] = {
+    "tfstarter": {"__version__", "datasets", "errors"},
+    "tfstarter.errors": {
+        "ArgumentTypeError",
+        "ArtifactExistsError",
+        "ConfigError",
+        "CorruptFileError",
+        "DataError",
+        "DatasetNotFoundError",
+        "ExportError",
+        "TfstarterError",
+        "TrainingError",
+        "UnsafeModelError",
+        "VerificationError",
+    },
+    "tfstarter.datasets": {
+        "DATA_DIR_ENV",
+        "FASHION_MNIST_CLASSES",
+        "SyntheticClassification",
+        "SyntheticRegression",
+        "fashion_mnist",
+        "mnist",
+        "synthetic_classification",
+        "synthetic_regression",
+    },
+}
+
+
+def public_modules() -> list[str]:
+    names = ["tfstarter"]
+    for info in pkgutil.walk_packages(tfstarter.__path__, prefix="tfstarter."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return sorted(names)
+
+
+def test_every_public_module_is_documented() -> None:
+    assert set(public_modules()) == set(DOCUMENTED)
+
+
+@pytest.mark.parametrize("module_name", sorted(DOCUMENTED))
+def test_all_is_exactly_the_documented_surface(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert set(module.__all__) == DOCUMENTED[module_name]
+    assert len(module.__all__) == len(set(module.__all__)), "duplicates in __all__"
+    assert list(module.__all__) == sorted(module.__all__), "keep __all__ sorted"
+
+
+@pytest.mark.parametrize("module_name", sorted(DOCUMENTED))
+def test_every_exported_name_resolves_and_none_is_private(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    for name in module.__all__:
+        value = getattr(module, name)
+        assert name == "__version__" or not name.startswith("_")
+        if isinstance(value, types.ModuleType):
+            assert not any(p.startswith("_") for p in value.__name__.split("."))
+        owner = getattr(value, "__module__", None)
+        if isinstance(owner, str) and owner.startswith("tfstarter"):
+            # Defined in a private module is fine; being *named* privately is not.
+            assert not name.startswith("_") or name == "__version__"
+
+
+def test_version_is_pep440_string() -> None:
+    assert isinstance(tfstarter.__version__, str)
+    parts = tfstarter.__version__.split(".")
+    assert len(parts) >= 3 and all(p.isdigit() for p in parts[:2])
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(
+        AttributeError, match="module 'tfstarter' has no attribute 'nope'"
+    ):
+        _ = tfstarter.nope  # type: ignore[attr-defined]
+
+
+def test_dir_lists_the_lazy_subpackages() -> None:
+    assert set(tfstarter.__all__) <= set(dir(tfstarter))
