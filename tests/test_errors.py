@@ -13,6 +13,7 @@ BUILTIN_PARENT = {
     errors.DatasetNotFoundError: FileNotFoundError,
     errors.CorruptFileError: OSError,
     errors.ArtifactExistsError: FileExistsError,
+    errors.ArtifactNotFoundError: FileNotFoundError,
     errors.UnsafeModelError: ValueError,
     errors.ExportError: RuntimeError,
     errors.VerificationError: RuntimeError,

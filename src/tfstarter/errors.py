@@ -20,6 +20,7 @@ from __future__ import annotations
 __all__ = [
     "ArgumentTypeError",
     "ArtifactExistsError",
+    "ArtifactNotFoundError",
     "ConfigError",
     "CorruptFileError",
     "DataError",
@@ -91,6 +92,15 @@ class ArtifactExistsError(TfstarterError, FileExistsError):
 
     Example:
         >>> isinstance(ArtifactExistsError("model.h5 exists"), FileExistsError)
+        True
+    """
+
+
+class ArtifactNotFoundError(TfstarterError, FileNotFoundError):
+    """A model artifact to load or verify does not exist at the given path.
+
+    Example:
+        >>> isinstance(ArtifactNotFoundError("no model at x.h5"), FileNotFoundError)
         True
     """
 

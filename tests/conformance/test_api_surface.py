@@ -17,6 +17,7 @@ DOCUMENTED: dict[str, set[str]] = {
     "tfstarter.errors": {
         "ArgumentTypeError",
         "ArtifactExistsError",
+        "ArtifactNotFoundError",
         "ConfigError",
         "CorruptFileError",
         "DataError",
