@@ -277,3 +277,56 @@ def check_labels(name: str, labels: Any, classes: int) -> None:
             f"{low} to {high} ({bad.size} out of range, e.g. {bad.flat[0]}). "
             f"Re-encode the labels as 0..{classes - 1} or pass classes={int(high) + 1}."
         )
+
+
+def as_arrays(name: str, data: Any) -> Any:
+    """Return ``data`` as a NumPy array, or a dict of NumPy arrays for a mapping.
+
+    Lists, tuples, tensors and anything else NumPy can convert are accepted;
+    ragged nesting and arrays of arbitrary Python objects are not.
+
+    Raises:
+        ArgumentTypeError: if ``data`` is None, or holds Python objects.
+        DataError: if nested sequences have different lengths.
+
+    Example:
+        >>> as_arrays("x", {"a": [1, 2]})["a"].shape
+        (2,)
+    """
+    if isinstance(data, Mapping):
+        if not all(isinstance(key, str) for key in data):
+            raise ArgumentTypeError(
+                f"`{name}` keys must be strings, got {sorted(map(repr, data))}."
+            )
+        return {
+            key: as_arrays(f"{name}[{key!r}]", value) for key, value in data.items()
+        }
+    if data is None:
+        raise ArgumentTypeError(
+            f"`{name}` must be an array or a mapping of arrays, got None."
+        )
+    try:
+        array = np.asarray(data)
+    except ValueError as err:
+        raise DataError(
+            f"`{name}` could not be made into an array ({err}). Every sample must "
+            f"have the same shape; pad or crop ragged samples first."
+        ) from None
+    if array.dtype == object:
+        raise ArgumentTypeError(
+            f"`{name}` holds Python objects ({describe(array)}), not numbers or "
+            f"strings. Convert it to a numeric or string array first."
+        )
+    return array
+
+
+def take_rows(data: Any, index: npt.ArrayLike) -> Any:
+    """Select rows of an array, or of every array of a mapping, by index or mask.
+
+    Example:
+        >>> take_rows({"a": np.arange(4)}, [3, 0])["a"].tolist()
+        [3, 0]
+    """
+    if isinstance(data, Mapping):
+        return {key: take_rows(value, index) for key, value in data.items()}
+    return np.asarray(data)[np.asarray(index)]

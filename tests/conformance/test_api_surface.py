@@ -28,6 +28,10 @@ DOCUMENTED: dict[str, set[str]] = {
         "UnsafeModelError",
         "VerificationError",
     },
+    "tfstarter.data": {
+        "from_arrays",
+        "split",
+    },
     "tfstarter.datasets": {
         "DATA_DIR_ENV",
         "FASHION_MNIST_CLASSES",

@@ -1,0 +1,218 @@
+"""`from_arrays`: a batched ``tf.data.Dataset`` from NumPy arrays (or dicts of them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import tensorflow as tf
+
+from tfstarter._checks import (
+    NonFinitePolicy,
+    as_arrays,
+    check_finite,
+    check_labels,
+    check_one_of,
+    check_positive_int,
+    check_same_length,
+    take_rows,
+)
+from tfstarter.data._augment import Augment, augmenter
+from tfstarter.data._options import check_bool, check_seed
+from tfstarter.data._prepare import (
+    Cache,
+    Plan,
+    Prefetch,
+    check_cache,
+    check_prefetch,
+    prepare,
+)
+from tfstarter.data._scale import Normalize, check_normalize, check_rescale, scaler
+from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
+
+ArrayTree = npt.ArrayLike | Mapping[str, npt.ArrayLike]
+"""An array (anything NumPy can convert) or a mapping of names to arrays."""
+
+
+def from_arrays(
+    x: ArrayTree,
+    y: ArrayTree | None = None,
+    *,
+    batch_size: int = 32,
+    shuffle: bool = False,
+    seed: int | None = None,
+    drop_remainder: bool = False,
+    cache: Cache = False,
+    prefetch: Prefetch = True,
+    map: Callable[..., Any] | None = None,
+    rescale: float | None = None,
+    normalize: Normalize | None = None,
+    augment: Augment | None = None,
+    classes: int | None = None,
+    non_finite: NonFinitePolicy = "raise",
+) -> tf.data.Dataset:
+    """Build a batched `tf.data.Dataset` from in-memory arrays.
+
+    The data is checked when the pipeline is built: ``x`` and ``y`` must have
+    the same number of rows, at least one; NaN or Inf in a float array of ``x``
+    or ``y`` raises (or, with ``non_finite="drop"``, those rows are dropped);
+    with ``classes=`` every label must be an integer in ``[0, classes)``.
+
+    Shuffling permutes row indices (a full-size buffer that costs 8 bytes per
+    sample) and gathers each batch with one vectorised ``tf.gather``, like
+    Keras does for arrays passed to ``fit``; every epoch gets a new order, and
+    the same ``seed`` gives the same sequence of orders.
+
+    Args:
+        x: features: an array of shape ``(n_samples, ...)`` or a dict of such
+            arrays (for multi-input models).
+        y: labels with one row per sample (array or dict), or None for a
+            dataset of features alone.
+        batch_size: samples per batch.
+        shuffle: reshuffle every epoch. Use it for training data only.
+        seed: the shuffle seed (None: a new order on every run).
+        drop_remainder: drop the last batch if it is smaller than
+            ``batch_size``.
+        cache: only used with ``map=``: keep the mapped samples in memory
+            (``True``) or in files at this path prefix, so ``map`` runs once.
+            Without ``map=`` the arrays are in memory already and nothing is
+            recomputed, so there is nothing to cache. ``map`` must then be
+            deterministic.
+        prefetch: prepare batches ahead of the model: ``True`` (AUTOTUNE),
+            ``False``, or a number of batches.
+        map: a function applied to every sample before batching, in parallel:
+            ``map(x, y) -> (x, y)``, or ``map(x) -> x`` without labels.
+        rescale: multiply the features by this factor (e.g. ``1/255``); they
+            become float32. Only for array features.
+        normalize: ``(mean, std)`` computed on the *training* data; features
+            become ``(x * rescale - mean) / std`` in float32. Pass the same
+            pair to the validation and test pipelines.
+        augment: Keras preprocessing layers (one layer or a list), applied to
+            each batch of features in training mode, before ``rescale`` and
+            ``normalize``. Training pipelines only: refused when
+            ``shuffle=False``.
+        classes: the number of classes; labels outside ``[0, classes)`` raise.
+        non_finite: ``"raise"`` (default) or ``"drop"`` rows holding NaN or Inf.
+
+    Returns:
+        A `tf.data.Dataset` of ``(x, y)`` batches, or of ``x`` batches when
+        ``y`` is None, with a known number of batches.
+
+    Raises:
+        DataError: if lengths differ, there are no samples, a value is NaN/Inf
+            (with ``non_finite="raise"``) or a label is out of range.
+        ConfigError: if an option is out of range, or ``augment`` is given
+            without ``shuffle=True``.
+        ArgumentTypeError: if an argument has the wrong type.
+
+    Example:
+        >>> x = np.arange(10, dtype="float32").reshape(5, 2)
+        >>> y = np.array([0, 1, 0, 1, 1])
+        >>> ds = from_arrays(x, y, batch_size=2)
+        >>> [labels.tolist() for _, labels in ds.as_numpy_iterator()]
+        [[0, 1], [0, 1], [1]]
+        >>> shuffled = from_arrays(x, y, batch_size=5, shuffle=True, seed=0)
+        >>> sorted(next(iter(shuffled))[0][:, 0].numpy().tolist())
+        [0.0, 2.0, 4.0, 6.0, 8.0]
+    """
+    batch_size = check_positive_int("batch_size", batch_size)
+    shuffle = check_bool("shuffle", shuffle)
+    drop_remainder = check_bool("drop_remainder", drop_remainder)
+    seed = check_seed(seed)
+    cache = check_cache(cache)
+    prefetch = check_prefetch(prefetch)
+    check_one_of("non_finite", non_finite, ("raise", "drop"))
+    if map is not None and not callable(map):
+        raise ArgumentTypeError(
+            f"`map` must be a function, got {map!r} of type {type(map).__name__}."
+        )
+    rescale = check_rescale(rescale)
+
+    x = as_arrays("x", x)
+    y = None if y is None else as_arrays("y", y)
+    features: Any = x
+    check_same_length(x, y)
+    keep = check_finite("x", x, policy=non_finite)
+    if y is not None:
+        keep &= check_finite("y", y, policy=non_finite)
+        if not keep.any():
+            raise DataError(
+                "every row holds NaN or Inf in `x` or in `y`; nothing would be "
+                "left after dropping them."
+            )
+    if not keep.all():
+        x = take_rows(x, keep)
+        y = None if y is None else take_rows(y, keep)
+    if classes is not None:
+        classes = check_positive_int("classes", classes)
+        if y is None or isinstance(y, Mapping):
+            raise ConfigError(
+                "`classes` checks integer labels, so `y` must be one label array; "
+                f"got y={'None' if y is None else 'a dict'}. Drop classes= or pass "
+                f"the labels as one array."
+            )
+        check_labels("y", y, classes)
+
+    if (rescale is not None or normalize is not None) and isinstance(x, Mapping):
+        raise ConfigError(
+            "`rescale` and `normalize` apply to array features, but `x` is a dict "
+            f"with keys {sorted(x)}. Scale the arrays before passing them, or "
+            f"scale inside map=."
+        )
+    sample_shape = (
+        None if isinstance(x, Mapping) or map is not None else features.shape[1:]
+    )
+    norm = check_normalize(normalize, sample_shape)
+    n_samples = int(np.asarray(keep).sum())
+
+    tensors = tf.nest.map_structure(
+        tf.convert_to_tensor, (x, y) if y is not None else x
+    )
+    has_labels = y is not None
+    post_batch = [
+        fn
+        for fn in (
+            augmenter(augment, shuffle=shuffle, has_labels=has_labels),
+            _on_features(scaler(rescale, norm), has_labels=has_labels),
+        )
+        if fn is not None
+    ]
+
+    def gather(index: Any) -> Any:
+        return tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
+
+    def element(index: Any) -> Any:
+        sample = gather(index)
+        assert map is not None
+        return map(*sample) if has_labels else map(sample)
+
+    plan = Plan(
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        shuffle_buffer=n_samples,
+        drop_remainder=drop_remainder,
+        cache=cache if map is not None else False,
+        prefetch=prefetch,
+        element_fn=element if map is not None else None,
+        batch_fn=gather if map is None else None,
+        post_batch=post_batch,
+        cardinality=n_samples,
+    )
+    return prepare(tf.data.Dataset.range(n_samples), plan)
+
+
+def _on_features(
+    fn: Callable[[Any], Any] | None, *, has_labels: bool
+) -> Callable[..., Any] | None:
+    """Lift a features-only batch function to ``(x, y)`` batches."""
+    if fn is None or not has_labels:
+        return fn
+    features_fn = fn
+
+    def apply(features: Any, labels: Any) -> Any:
+        return features_fn(features), labels
+
+    return apply

@@ -1,0 +1,234 @@
+"""`split`: disjoint train / validation / test parts, optionally stratified."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from tfstarter._checks import (
+    as_arrays,
+    check_same_length,
+    describe,
+    take_rows,
+)
+from tfstarter.data._arrays import ArrayTree
+from tfstarter.data._options import check_bool, check_seed
+from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
+
+_SUM_TOLERANCE = 1e-6
+
+
+@overload
+def split(
+    x: ArrayTree,
+    y: None = None,
+    *,
+    fractions: Sequence[float] = ...,
+    stratify: bool | npt.ArrayLike = ...,
+    shuffle: bool = ...,
+    seed: int = ...,
+) -> tuple[Any, ...]: ...
+
+
+@overload
+def split(
+    x: ArrayTree,
+    y: ArrayTree,
+    *,
+    fractions: Sequence[float] = ...,
+    stratify: bool | npt.ArrayLike = ...,
+    shuffle: bool = ...,
+    seed: int = ...,
+) -> tuple[tuple[Any, Any], ...]: ...
+
+
+def split(
+    x: ArrayTree,
+    y: ArrayTree | None = None,
+    *,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    stratify: bool | npt.ArrayLike = False,
+    shuffle: bool = True,
+    seed: int = 0,
+) -> tuple[Any, ...]:
+    """Split arrays into disjoint parts (train / validation / test) by fractions.
+
+    The parts are disjoint and together hold every sample exactly once. Part
+    ``i`` holds ``round(fractions[i] * n)`` samples, within one sample of the
+    exact share (the rounding is distributed so the sizes add up to ``n``).
+    The result is deterministic for a given ``seed``.
+
+    With ``stratify``, every class is spread over the parts in the same
+    proportions (within one sample per class and part), while the part sizes
+    are the same as without it.
+
+    Args:
+        x: features: an array of shape ``(n_samples, ...)`` or a dict of them.
+        y: labels with one row per sample, or None.
+        fractions: the share of each part; each in ``(0, 1]``, summing to 1.
+        stratify: ``True`` to keep the class proportions of ``y`` (integer or
+            string labels; one-hot rows are read by their argmax), or an array
+            of one group label per sample to stratify on instead.
+        shuffle: shuffle before splitting (the default). With ``shuffle=False``
+            the parts are consecutive runs of the input, in input order (for
+            time series, say); stratified parts keep input order within each
+            class.
+        seed: the seed of the shuffle.
+
+    Returns:
+        One ``(x_part, y_part)`` pair per fraction, or one ``x_part`` per
+        fraction when ``y`` is None. Arrays keep their dtype; dicts stay dicts.
+
+    Raises:
+        ConfigError: if the fractions do not sum to 1, one is outside
+            ``(0, 1]``, or a part would be empty.
+        DataError: if ``x`` and ``y`` differ in length or hold no samples.
+        ArgumentTypeError: if an argument has the wrong type.
+
+    Example:
+        >>> x = np.arange(10)
+        >>> y = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+        >>> (x_train, y_train), (x_val, y_val) = split(
+        ...     x, y, fractions=(0.6, 0.4), stratify=True, seed=0
+        ... )
+        >>> len(x_train), len(x_val), int(y_val.sum())
+        (6, 4, 2)
+        >>> sorted(np.concatenate([x_train, x_val]).tolist()) == list(range(10))
+        True
+    """
+    parts = _check_fractions(fractions)
+    shuffle = check_bool("shuffle", shuffle)
+    checked_seed = check_seed(seed)
+    if checked_seed is None:
+        raise ArgumentTypeError(
+            "`seed` must be an int so the split is reproducible, got None. "
+            "Pass e.g. seed=0."
+        )
+    x = as_arrays("x", x)
+    y = None if y is None else as_arrays("y", y)
+    n = check_same_length(x, y)
+    counts = _counts(parts, n)
+    if int(counts.min()) == 0:
+        empty = int(np.argmin(counts))
+        raise ConfigError(
+            f"`fractions` {tuple(parts)} of {n} samples leave part {empty} empty "
+            f"({parts[empty]} * {n} < 1 sample). Pass more data or larger "
+            f"fractions."
+        )
+    rng = np.random.default_rng(checked_seed)
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    groups = _groups(stratify, y, n)
+    if groups is not None:
+        order = _stratified_order(order, groups[order])
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    result: list[Any] = []
+    for start, stop in itertools.pairwise(bounds):
+        index = order[start:stop]
+        index = rng.permutation(index) if shuffle else np.sort(index)
+        x_part = take_rows(x, index)
+        result.append(x_part if y is None else (x_part, take_rows(y, index)))
+    return tuple(result)
+
+
+def _check_fractions(fractions: object) -> list[float]:
+    if isinstance(fractions, str | bytes) or not isinstance(fractions, Sequence):
+        raise ArgumentTypeError(
+            f"`fractions` must be a sequence of numbers such as (0.8, 0.1, 0.1), "
+            f"got {describe(fractions)} of type {type(fractions).__name__}."
+        )
+    parts: list[float] = []
+    for index, value in enumerate(fractions):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise ArgumentTypeError(
+                f"`fractions[{index}]` must be a number, got {value!r} of type "
+                f"{type(value).__name__}."
+            )
+        number = float(value)
+        if not 0.0 < number <= 1.0:
+            raise ConfigError(
+                f"`fractions[{index}]` must be in (0, 1], got {value}. Every part "
+                f"needs a positive share."
+            )
+        parts.append(number)
+    if len(parts) < 2:
+        raise ConfigError(
+            f"`fractions` must name at least two parts, got {tuple(parts)}. "
+            f"Pass e.g. fractions=(0.9, 0.1)."
+        )
+    total = math.fsum(parts)
+    if abs(total - 1.0) > _SUM_TOLERANCE:
+        raise ConfigError(
+            f"`fractions` must sum to 1, got {tuple(parts)} which sums to "
+            f"{total:g}. Pass e.g. fractions=(0.8, 0.1, 0.1)."
+        )
+    return parts
+
+
+def _counts(parts: list[float], n: int) -> npt.NDArray[np.int64]:
+    """Split ``n`` by the largest-remainder rule: each within 1 of its share."""
+    exact = np.asarray(parts, dtype=np.float64) * n
+    counts = np.floor(exact).astype(np.int64)
+    short = n - int(counts.sum())
+    # Ties go to the earlier part, so the result does not depend on noise.
+    order = np.argsort(-(exact - counts), kind="stable")
+    counts[order[:short]] += 1
+    return counts
+
+
+def _groups(
+    stratify: bool | npt.ArrayLike, y: Any, n: int
+) -> npt.NDArray[np.int64] | None:
+    """Return one integer group id per sample, or None when not stratifying."""
+    if isinstance(stratify, bool | np.bool_):
+        if not stratify:
+            return None
+        if y is None or isinstance(y, Mapping):
+            raise ConfigError(
+                "`stratify=True` stratifies on the labels, so `y` must be one "
+                f"label array; got y={'None' if y is None else 'a dict'}. Pass "
+                f"stratify=<array of one group per sample> instead."
+            )
+        labels = np.asarray(y)
+        name = "y"
+    else:
+        labels = np.asarray(stratify)
+        name = "stratify"
+        if labels.ndim == 0 or labels.shape[0] != n:
+            raise DataError(
+                f"`stratify` must hold one group label per sample ({n}), got "
+                f"{describe(labels)}."
+            )
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        labels = labels.argmax(axis=1)  # one-hot rows
+    elif labels.ndim == 2:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise DataError(
+            f"`{name}` must hold one class label per sample to stratify on, got "
+            f"{describe(labels)}. Pass 1-D labels or one-hot rows."
+        )
+    _, ids = np.unique(labels, return_inverse=True)
+    return ids.astype(np.int64).reshape(-1)
+
+
+def _stratified_order(
+    order: npt.NDArray[np.int64], groups: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Reorder ``order`` so that every prefix holds each class in proportion.
+
+    Each sample gets the key ``(rank within its class + 0.5) / class size``;
+    sorting by that key spreads every class evenly along the sequence, so a cut
+    after ``k`` samples takes about ``k / n`` of every class.
+    """
+    sizes = np.bincount(groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    by_group = np.argsort(groups, kind="stable")
+    rank = np.empty(len(groups), dtype=np.int64)
+    rank[by_group] = np.arange(len(groups)) - starts[groups[by_group]]
+    key = (rank + 0.5) / sizes[groups]
+    return order[np.argsort(key, kind="stable")]
