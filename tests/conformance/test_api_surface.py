@@ -30,7 +30,9 @@ DOCUMENTED: dict[str, set[str]] = {
     },
     "tfstarter.data": {
         "from_arrays",
+        "from_tfrecord",
         "split",
+        "write_tfrecord",
     },
     "tfstarter.datasets": {
         "DATA_DIR_ENV",

@@ -19,9 +19,13 @@ Example:
 from __future__ import annotations
 
 from tfstarter.data._arrays import from_arrays
+from tfstarter.data._from_tfrecord import from_tfrecord
 from tfstarter.data._split import split
+from tfstarter.data._write_tfrecord import write_tfrecord
 
 __all__ = [
     "from_arrays",
+    "from_tfrecord",
     "split",
+    "write_tfrecord",
 ]

@@ -29,7 +29,13 @@ from tfstarter.data._prepare import (
     check_prefetch,
     prepare,
 )
-from tfstarter.data._scale import Normalize, check_normalize, check_rescale, scaler
+from tfstarter.data._scale import (
+    Normalize,
+    check_normalize,
+    check_rescale,
+    on_features,
+    scaler,
+)
 from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
 
 ArrayTree = npt.ArrayLike | Mapping[str, npt.ArrayLike]
@@ -175,7 +181,7 @@ def from_arrays(
         fn
         for fn in (
             augmenter(augment, shuffle=shuffle, has_labels=has_labels),
-            _on_features(scaler(rescale, norm), has_labels=has_labels),
+            on_features(scaler(rescale, norm), has_labels=has_labels),
         )
         if fn is not None
     ]
@@ -202,17 +208,3 @@ def from_arrays(
         cardinality=n_samples,
     )
     return prepare(tf.data.Dataset.range(n_samples), plan)
-
-
-def _on_features(
-    fn: Callable[[Any], Any] | None, *, has_labels: bool
-) -> Callable[..., Any] | None:
-    """Lift a features-only batch function to ``(x, y)`` batches."""
-    if fn is None or not has_labels:
-        return fn
-    features_fn = fn
-
-    def apply(features: Any, labels: Any) -> Any:
-        return features_fn(features), labels
-
-    return apply

@@ -117,3 +117,23 @@ def scaler(
         return out
 
     return scale
+
+
+def on_features(
+    fn: Callable[[Any], Any] | None, *, has_labels: bool
+) -> Callable[..., Any] | None:
+    """Lift a features-only batch function to ``(x, y)`` batches (labels untouched).
+
+    Example:
+        >>> fn = on_features(lambda x: x * 2, has_labels=True)
+        >>> fn(1, "label")
+        (2, 'label')
+    """
+    if fn is None or not has_labels:
+        return fn
+    features_fn = fn
+
+    def apply(features: Any, labels: Any) -> Any:
+        return features_fn(features), labels
+
+    return apply
