@@ -1,0 +1,109 @@
+"""Load ``.h5`` / ``.keras`` files with Keras, safely, and predict with them."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tfstarter.errors import CorruptFileError, UnsafeModelError
+from tfstarter.export._formats import Format
+from tfstarter.export._predictor import Predictor
+from tfstarter.export._signature import io_spec
+
+
+def _check_container(path: Path, fmt: Format) -> None:
+    """Open the container first: Keras reports a truncated ``.keras`` as "not found"."""
+    if fmt == "keras":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+                bad = archive.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError) as err:
+            raise CorruptFileError(
+                f"{path} is not a complete .keras (zip) file ({err}). It is "
+                f"truncated or corrupt: export it again."
+            ) from err
+        if bad is not None or "config.json" not in names:
+            problem = f"its member {bad} is corrupt" if bad else "it has no config.json"
+            raise CorruptFileError(
+                f"{path} is a zip file but not a valid .keras file: {problem}. "
+                f"Export it again."
+            )
+    else:
+        import h5py
+
+        try:
+            with h5py.File(path, "r") as handle:
+                has_config = "model_config" in handle.attrs
+        except OSError as err:
+            raise CorruptFileError(
+                f"{path} is not a complete HDF5 file ({err}). It is truncated or "
+                f"corrupt: export it again."
+            ) from err
+        if not has_config:
+            raise CorruptFileError(
+                f"{path} is an HDF5 file without a model_config attribute: it holds "
+                f"weights only, not a whole model. Save the model with "
+                f"tfstarter.export.h5()."
+            )
+
+
+def load_keras_model(
+    path: Path, fmt: Format, *, safe_mode: bool = True, compile: bool = True
+) -> Any:
+    """Load a ``.h5`` or ``.keras`` file with `keras.models.load_model`.
+
+    Raises:
+        UnsafeModelError: if the file would run code stored in it (e.g. a
+            ``Lambda`` layer) and ``safe_mode`` is true.
+        CorruptFileError: if the file is truncated, corrupt, or Keras cannot
+            rebuild the model from it.
+
+    Example:
+        >>> load_keras_model(Path("model.keras"), "keras")  # doctest: +SKIP
+        <Sequential name=sequential, built=True>
+    """
+    import keras
+
+    _check_container(path, fmt)
+    try:
+        return keras.models.load_model(path, compile=compile, safe_mode=safe_mode)
+    except ValueError as err:
+        if "safe_mode" in str(err):
+            raise UnsafeModelError(
+                f"{path} holds Python code that would run when it is loaded (e.g. "
+                f"a Lambda layer), which safe mode refuses. If you trust the file, "
+                f"pass safe_mode=False. Keras said: {err}"
+            ) from err
+        raise CorruptFileError(
+            f"Keras {keras.__version__} cannot load {path}: {err}"
+        ) from err
+    except (OSError, KeyError, TypeError) as err:
+        raise CorruptFileError(
+            f"Keras {keras.__version__} cannot load {path}: {err}"
+        ) from err
+
+
+class KerasPredictor(Predictor):
+    """A ``.h5`` or ``.keras`` file loaded with Keras (uncompiled, inference only).
+
+    Attributes:
+        model: the loaded `keras.Model`.
+
+    Example:
+        >>> KerasPredictor(Path("model.h5"), "h5")  # doctest: +SKIP
+        KerasPredictor(format='h5', input_shape=(None, 4), path='model.h5')
+    """
+
+    def __init__(
+        self, path: Path, fmt: Format, *, safe_mode: bool = True, compile: bool = False
+    ) -> None:
+        self.model = load_keras_model(path, fmt, safe_mode=safe_mode, compile=compile)
+        super().__init__(path=path, fmt=fmt, spec=io_spec(self.model), quantize=None)
+
+    def _run(self, batch: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return np.asarray(self.model(batch, training=False))
