@@ -1,0 +1,32 @@
+"""Model builders: each returns a compiled `keras.Model` that knows its head.
+
+* `linear` — linear regression, any number of features and outputs;
+* `logistic` — binary (sigmoid) or multinomial (softmax) logistic regression;
+* `dense` — a multilayer perceptron with a regression or classification head;
+* `cnn` — a convolutional image classifier.
+
+The head follows from the arguments (``classes=`` or ``outputs=``) and brings
+its loss, output activation and metrics, as Keras objects that survive H5 and
+``.keras`` round trips. Train with ``tfs.Trainer(model).fit(...)`` or plain
+``model.fit(...)``.
+
+Example:
+    >>> import tfstarter as tfs
+    >>> model = tfs.models.cnn(input_shape=(28, 28), classes=10, rescale=1 / 255)
+    >>> (x_train, y_train), (x_test, y_test) = tfs.datasets.mnist()  # doctest: +SKIP
+    >>> model.fit(x_train, y_train, epochs=1)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from tfstarter.models._cnn import cnn
+from tfstarter.models._dense import dense
+from tfstarter.models._linear import linear
+from tfstarter.models._logistic import logistic
+
+__all__ = [
+    "cnn",
+    "dense",
+    "linear",
+    "logistic",
+]
