@@ -34,6 +34,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "split",
         "write_tfrecord",
     },
+    "tfstarter.models": {"cnn", "dense", "linear", "logistic"},
     "tfstarter.datasets": {
         "DATA_DIR_ENV",
         "FASHION_MNIST_CLASSES",
