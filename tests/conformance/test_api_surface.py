@@ -29,7 +29,10 @@ DOCUMENTED: dict[str, set[str]] = {
         "VerificationError",
     },
     "tfstarter.data": {
+        "DEFAULT_NA_VALUES",
+        "CsvSchema",
         "from_arrays",
+        "from_csv",
         "from_tfrecord",
         "split",
         "write_tfrecord",
