@@ -33,6 +33,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "CsvSchema",
         "from_arrays",
         "from_csv",
+        "from_image_directory",
         "from_tfrecord",
         "split",
         "write_tfrecord",

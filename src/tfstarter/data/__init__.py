@@ -22,6 +22,7 @@ from tfstarter.data._arrays import from_arrays
 from tfstarter.data._csv import DEFAULT_NA_VALUES, from_csv
 from tfstarter.data._csv_schema import CsvSchema
 from tfstarter.data._from_tfrecord import from_tfrecord
+from tfstarter.data._images import from_image_directory
 from tfstarter.data._split import split
 from tfstarter.data._write_tfrecord import write_tfrecord
 
@@ -30,6 +31,7 @@ __all__ = [
     "CsvSchema",
     "from_arrays",
     "from_csv",
+    "from_image_directory",
     "from_tfrecord",
     "split",
     "write_tfrecord",
