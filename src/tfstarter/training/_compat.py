@@ -1,0 +1,137 @@
+"""The few Keras internals the Trainer relies on, in one place.
+
+Keras 3 has no public API for some things ``model.fit`` does between steps
+(the loss tracker behind the ``loss`` log, whether ``call`` takes a
+``training`` argument, the per-replica loss unscaling). The shared step needs
+exactly those to produce the same numbers and the same metric state as
+``model.fit``, so they are read here, each with a public fallback, and nowhere
+else. ``tests/training/test_compat.py`` pins them on the installed Keras.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import keras
+
+
+def call_takes_training(model: Any) -> bool:
+    """Whether ``model.call`` accepts a ``training`` argument.
+
+    Example:
+        >>> call_takes_training(keras.Sequential([keras.layers.Dense(1)]))
+        True
+    """
+    flag = getattr(model, "_call_has_training_arg", None)
+    if isinstance(flag, bool):
+        return flag
+    return "training" in inspect.signature(model.call).parameters
+
+
+def compute_loss(
+    model: Any, x: Any, y: Any, y_pred: Any, sample_weight: Any, *, training: bool
+) -> Any:
+    """``model.compute_loss``, passing ``training`` only where it is accepted.
+
+    This is what Keras' own ``train_step`` calls: the compiled loss plus the
+    model's regularisation and ``add_loss`` losses.
+    """
+    if "training" in inspect.signature(model.compute_loss).parameters:
+        return model.compute_loss(x, y, y_pred, sample_weight, training=training)
+    return model.compute_loss(x, y, y_pred, sample_weight)
+
+
+def loss_tracker(model: Any) -> Any:
+    """The ``keras.metrics.Mean`` named ``loss`` that ``fit`` reports as ``loss``.
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> loss_tracker(model).name
+        'loss'
+    """
+    tracker = getattr(model, "_loss_tracker", None)
+    if tracker is not None:
+        return tracker
+    for metric in model.metrics:
+        if metric.name == "loss" and isinstance(metric, keras.metrics.Mean):
+            return metric
+    return None
+
+
+def unscale_loss_for_distribution(loss: Any) -> Any:
+    """Undo the ``1 / num_replicas`` scaling Keras applies inside replicas."""
+    from keras.src.losses.loss import (
+        unscale_loss_for_distribution as unscale,
+    )
+
+    return unscale(loss)
+
+
+def metrics_result_or_logs(model: Any, logs: Any) -> dict[str, Any]:
+    """The model's metric results when they carry the same keys as ``logs``.
+
+    ``fit`` ends every epoch with this: the metric values at the end of the
+    epoch, unless a custom step returned logs of its own.
+    """
+    results = dict(model.get_metrics_result())
+    if isinstance(logs, dict) and set(logs) == set(results):
+        return results
+    return dict(logs or {})
+
+
+def initial_epoch_override(model: Any) -> int | None:
+    """The epoch a callback asked training to start from, if any.
+
+    `keras.callbacks.BackupAndRestore` sets it in ``on_train_begin``; ``fit``
+    honours it and so does the custom loop.
+    """
+    value = getattr(model, "_initial_epoch", None)
+    return int(value) if value is not None else None
+
+
+def default_train_step_is_used(model: Any) -> bool:
+    """Whether ``model`` runs Keras' own ``train_step`` (not an override).
+
+    Example:
+        >>> default_train_step_is_used(keras.Sequential([keras.layers.Dense(1)]))
+        True
+    """
+    return (
+        type(model).train_step is keras.Model.train_step
+        and type(model).test_step is keras.Model.test_step
+        and "train_step" not in vars(model)
+        and "test_step" not in vars(model)
+    )
+
+
+def build_from_spec(model: Any, element_spec: Any) -> None:
+    """Create the model's, metrics' and optimizer's variables before tracing.
+
+    Keras does this (symbolically, reading no data) before a distributed
+    ``fit``; the Trainer does it always, so the variables exist before any
+    compiled function is traced and the gradient probe can mirror them.
+    """
+    builder = getattr(model, "_symbolic_build", None)
+    if builder is None:
+        return
+    builder(data_batch=element_spec)
+
+
+def compiled_metrics(model: Any) -> Any:
+    """The ``metrics`` argument the model was compiled with (None if none)."""
+    config = getattr(model, "_compile_config", None)
+    values = getattr(config, "config", None)
+    if isinstance(values, dict):
+        return values.get("metrics")
+    return None
+
+
+def compile_token(model: Any) -> tuple[int, int, int]:
+    """Identifies one ``compile()``: a recompiled model needs new functions."""
+    return (
+        id(model.optimizer),
+        id(loss_tracker(model)),
+        id(getattr(model, "_compile_metrics", None)),
+    )

@@ -1,0 +1,142 @@
+"""The custom loop's compiled functions: several steps per call, no retracing.
+
+Each function takes the ``tf.data`` iterator itself (not a batch), so batches
+are read inside the graph with the dataset's element spec — batch dimension
+``None`` — and a short last batch reuses the same trace. The number of steps
+per call is a tensor argument, so a short last call does not retrace either.
+Learning rates are optimizer variables, epochs are Python-side: neither is
+part of any signature.
+
+The per-batch step is a ``tf.function`` of its own (``jit_compile`` applies to
+it; iterators cannot be XLA-compiled), called from a ``tf.while_loop``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import tensorflow as tf
+
+from tfstarter.training._step import Step
+
+
+def _distributed(function: Any, strategy: Any, reduction: str) -> Any:
+    """Run ``function`` on every replica and reduce the per-replica results."""
+    if strategy is None:
+        return function
+
+    def run(data: Any) -> Any:
+        outputs = strategy.run(function, args=(data,))
+        return reduce_per_replica(outputs, strategy, reduction)
+
+    return run
+
+
+def reduce_per_replica(values: Any, strategy: Any, reduction: str) -> Any:
+    """Reduce per-replica results: ``"mean"`` for logs, ``"concat"`` for outputs."""
+
+    def reduce(value: Any) -> Any:
+        if not isinstance(value, tf.distribute.DistributedValues):
+            return value
+        local = strategy.experimental_local_results(value)
+        if reduction == "concat":
+            return tf.concat(local, axis=0)
+        return tf.reduce_mean(tf.stack(local), axis=0)
+
+    return tf.nest.map_structure(reduce, values)
+
+
+class CompiledSteps:
+    """``train``, ``test`` and ``predict`` over an iterator, ``steps`` at a time.
+
+    Args:
+        step: the shared per-batch computation.
+        jit_compile: XLA-compile the per-batch step.
+        strategy: a `tf.distribute.Strategy`, or ``None``.
+
+    Attributes:
+        batches_done: a counter of steps run, incremented inside the graph;
+            when the data runs out in the middle of a call, it tells how many
+            of that call's steps ran.
+
+    Example:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> compiled = CompiledSteps(Step(model), jit_compile=False)
+        >>> data = tf.data.Dataset.from_tensors((tf.ones((4, 2)), tf.ones((4, 1))))
+        >>> logs = compiled.train(iter(data.repeat(3)), tf.constant(3))
+        >>> int(compiled.batches_done.numpy())
+        3
+    """
+
+    def __init__(self, step: Step, *, jit_compile: bool, strategy: Any = None) -> None:
+        self.step = step
+        self.strategy = strategy
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            self.batches_done = tf.Variable(
+                0,
+                dtype=tf.int64,
+                trainable=False,
+                name="batches_done",
+                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+            )
+        options = {
+            "jit_compile": jit_compile,
+            "reduce_retracing": True,
+            "autograph": False,
+        }
+        self._train_one = _distributed(
+            tf.function(step.train, **options), strategy, "mean"
+        )
+        self._test_one = _distributed(
+            tf.function(step.test, **options), strategy, "mean"
+        )
+        self._predict_one = _distributed(
+            tf.function(step.predict, **options), strategy, "concat"
+        )
+        self.train = tf.function(self._many(self._train_one), autograph=False)
+        self.test = tf.function(self._many(self._test_one), autograph=False)
+        self.predict = tf.function(self._predict_many, autograph=False)
+
+    def _many(self, one: Any) -> Any:
+        """Run ``one`` on ``steps`` batches; return the logs of the last."""
+
+        def run(iterator: Any, steps: Any) -> Any:
+            def body(i: Any) -> Any:
+                one(iterator.get_next())
+                self.batches_done.assign_add(1)
+                return (i + 1,)
+
+            tf.while_loop(lambda i: i < steps - 1, body, (tf.constant(0),))
+            logs = one(iterator.get_next())
+            self.batches_done.assign_add(1)
+            return logs
+
+        return run
+
+    def _predict_many(self, iterator: Any, steps: Any) -> Any:
+        """Predict on ``steps`` batches; return their outputs, concatenated."""
+        first = self._predict_one(iterator.get_next())
+        self.batches_done.assign_add(1)
+        leaves = tf.nest.flatten(first)
+        arrays = [
+            tf.TensorArray(
+                leaf.dtype, size=0, dynamic_size=True, infer_shape=False
+            ).write(0, leaf)
+            for leaf in leaves
+        ]
+
+        def body(i: Any, *arrays: Any) -> Any:
+            outputs = tf.nest.flatten(self._predict_one(iterator.get_next()))
+            self.batches_done.assign_add(1)
+            return (
+                i + 1,
+                *(a.write(i, o) for a, o in zip(arrays, outputs, strict=True)),
+            )
+
+        _, *arrays = tf.while_loop(
+            lambda i, *_: i < steps, body, (tf.constant(1), *arrays)
+        )
+        return tf.nest.pack_sequence_as(first, [array.concat() for array in arrays])

@@ -1,0 +1,331 @@
+"""``loop="custom"``: tfstarter's own epoch loop around the compiled step.
+
+It drives Keras' own `keras.callbacks.CallbackList` (which adds the `History`
+and the `ProgbarLogger` exactly as ``fit`` does) through the same hooks, in
+the same order, with the same ``logs`` as ``model.fit``:
+
+``on_train_begin`` → per epoch: reset metrics, ``on_epoch_begin`` → per call:
+``on_train_batch_begin(begin)``, run, ``on_train_batch_end(end, logs)`` → the
+epoch's logs, validation (``on_test_begin`` … ``on_test_end``, keys prefixed
+``val_``) → ``on_epoch_end`` → ``on_train_end``; ``model.stop_training`` is
+checked after every call and every epoch.
+
+Where it differs, it is faster without being observable: it reads batches
+inside the graph, runs several steps per call when no callback listens to
+the per-batch hooks, and then skips those hooks (nobody would hear them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfstarter.errors import DataError
+from tfstarter.training import _compat
+from tfstarter.training._callbacks import (
+    PREDICT_BATCH_HOOKS,
+    TEST_BATCH_HOOKS,
+    TRAIN_BATCH_HOOKS,
+)
+from tfstarter.training._compiled import CompiledSteps
+from tfstarter.training._executions import (
+    Execution,
+    batch_hooks_heard,
+    plan,
+    resolve_steps_per_execution,
+)
+from tfstarter.training._inputs import endless, epoch_batches, known_batches
+from tfstarter.training._non_finite import is_bad, loss_value, non_finite_error
+from tfstarter.training._options import TrainerOptions
+from tfstarter.training._session import Session
+from tfstarter.training._validation import should_validate
+
+
+class CustomLoop:
+    """Runs ``fit`` / ``evaluate`` / ``predict`` with `CompiledSteps`.
+
+    Args:
+        model: the compiled model.
+        options: the Trainer's options.
+        strategy: a `tf.distribute.Strategy`, or ``None``.
+    """
+
+    def __init__(
+        self, model: Any, options: TrainerOptions, strategy: Any = None
+    ) -> None:
+        self.model = model
+        self.options = options
+        self.strategy = strategy
+        self._steps_tensors: dict[int, Any] = {}
+
+    def _distribute(self, dataset: tf.data.Dataset) -> Any:
+        if self.strategy is None:
+            return dataset
+        return self.strategy.experimental_distribute_dataset(dataset)
+
+    def _run(
+        self,
+        function: Any,
+        compiled: CompiledSteps,
+        iterator: Any,
+        execution: Execution,
+        *,
+        length_known: bool,
+    ) -> tuple[Any, int]:
+        """Run one call; return its result and how many steps ran.
+
+        A dataset of unknown length runs out inside a call: the steps before
+        that point ran (their updates are kept) and are counted by the
+        in-graph counter; the result is then None.
+        """
+        steps = self._steps_tensors.get(execution.steps)
+        if steps is None:
+            steps = tf.constant(execution.steps, tf.int32)
+            self._steps_tensors[execution.steps] = steps
+        before = 0 if length_known else int(compiled.batches_done.numpy())
+        try:
+            return function(iterator, steps), execution.steps
+        except tf.errors.OutOfRangeError:
+            if length_known:
+                raise
+            return None, int(compiled.batches_done.numpy()) - before
+
+    def fit(
+        self,
+        session: Session,
+        dataset: tf.data.Dataset,
+        *,
+        epochs: int,
+        initial_epoch: int,
+        steps_per_epoch: int | None,
+        validation: tf.data.Dataset | None,
+        validation_freq: int | Sequence[int],
+        verbose: Any,
+    ) -> keras.callbacks.History:
+        """Train; return the `keras.callbacks.History` (also ``model.history``)."""
+        model = self.model
+        num_batches = epoch_batches(dataset, steps_per_epoch)
+        if steps_per_epoch is not None:
+            dataset = endless(dataset)
+        callbacks = keras.callbacks.CallbackList(
+            session.callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            verbose=verbose,
+            epochs=epochs,
+            steps=num_batches,
+            model=model,
+        )
+        heard = batch_hooks_heard(
+            callbacks.callbacks,
+            TRAIN_BATCH_HOOKS,
+            verbose=verbose,
+            steps_known=num_batches is not None,
+        )
+        steps_per_execution = resolve_steps_per_execution(
+            self.options.steps_per_execution, heard=heard
+        )
+        compiled = session.compiled()
+        check_loss = (
+            self.options.on_non_finite == "raise" and not session.terminate_on_nan
+        )
+
+        model.stop_training = False
+        callbacks.on_train_begin()
+        training_logs: dict[str, Any] | None = None
+        logs: Any = {}
+        start = _compat.initial_epoch_override(model) or initial_epoch
+        iterator = iter(self._distribute(dataset)) if steps_per_epoch else None
+        for epoch in range(start, epochs):
+            model.reset_metrics()
+            callbacks.on_epoch_begin(epoch)
+            if steps_per_epoch is None:
+                iterator = iter(self._distribute(dataset))
+            for execution in plan(num_batches, steps_per_execution):
+                if heard:
+                    callbacks.on_train_batch_begin(execution.begin)
+                step_logs, done = self._run(
+                    compiled.train,
+                    compiled,
+                    iterator,
+                    execution,
+                    length_known=num_batches is not None,
+                )
+                if step_logs is None:
+                    if done == 0:
+                        break
+                    step_logs = model.get_metrics_result()
+                logs = step_logs
+                if heard:
+                    callbacks.on_train_batch_end(execution.end, logs)
+                if check_loss:
+                    value = loss_value(logs)
+                    if is_bad(value):
+                        assert value is not None
+                        raise non_finite_error(
+                            value, epoch=epoch, begin=execution.begin, end=execution.end
+                        )
+                if model.stop_training or done < execution.steps:
+                    break
+            epoch_logs = _compat.metrics_result_or_logs(model, logs)
+            if validation is not None and should_validate(epoch, validation_freq):
+                val_logs = self.evaluate(
+                    session,
+                    validation,
+                    callbacks=callbacks,
+                    verbose=verbose,
+                    in_fit=True,
+                )
+                epoch_logs.update(
+                    {f"val_{name}": value for name, value in val_logs.items()}
+                )
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
+            if model.stop_training:
+                break
+        if isinstance(model.optimizer, keras.optimizers.Optimizer) and epochs > 0:
+            model.optimizer.finalize_variable_values(model.trainable_weights)
+        callbacks.on_train_end(logs=training_logs)
+        history: keras.callbacks.History = model.history
+        return history
+
+    def evaluate(
+        self,
+        session: Session,
+        dataset: tf.data.Dataset,
+        *,
+        callbacks: keras.callbacks.CallbackList | None = None,
+        verbose: Any = "auto",
+        in_fit: bool = False,
+    ) -> dict[str, float]:
+        """Evaluate; return the metric values (the loss first)."""
+        model = self.model
+        num_batches = known_batches(dataset)
+        if num_batches == -1:
+            num_batches = epoch_batches(dataset, None)
+        if callbacks is None:
+            callbacks = keras.callbacks.CallbackList(
+                session.callbacks,
+                add_progbar=verbose != 0,
+                verbose=verbose,
+                epochs=1,
+                steps=num_batches,
+                model=model,
+            )
+        heard = batch_hooks_heard(
+            callbacks.callbacks,
+            TEST_BATCH_HOOKS,
+            verbose=verbose,
+            steps_known=num_batches is not None,
+            in_fit=in_fit,
+        )
+        steps_per_execution = resolve_steps_per_execution(
+            self.options.steps_per_execution, heard=heard
+        )
+        compiled = session.compiled()
+        model.stop_evaluating = False
+        callbacks.on_test_begin()
+        logs: Any = {}
+        model.reset_metrics()
+        iterator = iter(self._distribute(dataset))
+        for execution in plan(num_batches, steps_per_execution):
+            if heard:
+                callbacks.on_test_batch_begin(execution.begin)
+            step_logs, done = self._run(
+                compiled.test,
+                compiled,
+                iterator,
+                execution,
+                length_known=num_batches is not None,
+            )
+            if step_logs is None:
+                if done == 0:
+                    break
+                step_logs = model.get_metrics_result()
+            logs = step_logs
+            if heard:
+                callbacks.on_test_batch_end(execution.end, logs)
+            if model.stop_evaluating or done < execution.steps:
+                break
+        results = _pythonify(_compat.metrics_result_or_logs(model, logs))
+        callbacks.on_test_end(results)
+        return results
+
+    def predict(
+        self,
+        session: Session,
+        dataset: tf.data.Dataset,
+        *,
+        verbose: Any = "auto",
+    ) -> Any:
+        """Predict; return NumPy outputs in the structure of the model's outputs."""
+        model = self.model
+        num_batches = epoch_batches(dataset, None)
+        callbacks = keras.callbacks.CallbackList(
+            session.callbacks,
+            add_progbar=verbose != 0,
+            verbose=verbose,
+            epochs=1,
+            steps=num_batches,
+            model=model,
+        )
+        heard = batch_hooks_heard(
+            callbacks.callbacks,
+            PREDICT_BATCH_HOOKS,
+            verbose=verbose,
+            steps_known=num_batches is not None,
+        )
+        steps_per_execution = resolve_steps_per_execution(
+            self.options.steps_per_execution, heard=heard
+        )
+        if num_batches is None:
+            # The outputs of a call cut short by the end of the data are lost.
+            steps_per_execution = 1
+        compiled = session.compiled()
+        model.stop_predicting = False
+        callbacks.on_predict_begin()
+        outputs: list[Any] = []
+        iterator = iter(self._distribute(dataset))
+        for execution in plan(num_batches, steps_per_execution):
+            if heard:
+                callbacks.on_predict_batch_begin(execution.begin)
+            batch_outputs, _ = self._run(
+                compiled.predict,
+                compiled,
+                iterator,
+                execution,
+                length_known=num_batches is not None,
+            )
+            if batch_outputs is None:
+                break
+            outputs.append(batch_outputs)
+            if heard:
+                callbacks.on_predict_batch_end(
+                    execution.end, {"outputs": batch_outputs}
+                )
+            if model.stop_predicting:
+                break
+        callbacks.on_predict_end()
+        if not outputs:
+            raise DataError(
+                "the data to predict on yielded no batches; pass some data."
+            )
+        return tf.nest.map_structure(
+            lambda *parts: np.concatenate([np.asarray(p) for p in parts], axis=0),
+            *outputs,
+        )
+
+
+def _pythonify(logs: dict[str, Any]) -> dict[str, Any]:
+    """Logs as ``evaluate(return_dict=True)`` returns them: sorted, floats."""
+    result: dict[str, Any] = {}
+    for name, value in sorted(logs.items()):
+        try:
+            result[name] = float(np.asarray(value))
+        except (TypeError, ValueError):
+            result[name] = value
+    return result

@@ -1,0 +1,118 @@
+"""How an epoch is cut into compiled calls of several steps each."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+
+from tfstarter.training._callbacks import TEST_BATCH_HOOKS, overrides
+from tfstarter.training._non_finite import NonFiniteGuard
+from tfstarter.training._options import AUTO_STEPS_PER_EXECUTION
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One compiled call: batches ``begin..end`` of the epoch (both included).
+
+    Attributes:
+        begin: index of the first batch in the epoch.
+        end: index of the last batch; the hooks' ``batch`` argument.
+        steps: how many batches the call runs (``end - begin + 1``).
+
+    Example:
+        >>> Execution(begin=4, end=7, steps=4)
+        Execution(begin=4, end=7, steps=4)
+    """
+
+    begin: int
+    end: int
+    steps: int
+
+
+def plan(num_batches: int | None, steps_per_execution: int) -> Iterator[Execution]:
+    """Cut an epoch of ``num_batches`` batches into calls of at most ``n`` steps.
+
+    With an unknown number of batches (``None``) the calls go on until the
+    data runs out; the loop stops them.
+
+    The last call of an epoch may be short; its ``end`` is the index of the
+    last batch it really runs. (Keras ``fit`` reports ``begin +
+    steps_per_execution - 1`` there, past the end of the epoch; the two agree
+    whenever ``steps_per_execution`` divides the number of batches.)
+
+    Example:
+        >>> [(e.begin, e.end, e.steps) for e in plan(10, 4)]
+        [(0, 3, 4), (4, 7, 4), (8, 9, 2)]
+        >>> [e.begin for e in itertools.islice(plan(None, 3), 3)]
+        [0, 3, 6]
+    """
+    if num_batches is None:
+        for begin in itertools.count(0, steps_per_execution):
+            yield Execution(begin, begin + steps_per_execution - 1, steps_per_execution)
+        return
+    for begin in range(0, num_batches, steps_per_execution):
+        steps = min(steps_per_execution, num_batches - begin)
+        yield Execution(begin, begin + steps - 1, steps)
+
+
+def batch_hooks_heard(
+    callbacks: Sequence[Any],
+    hooks: Sequence[str],
+    *,
+    verbose: Any,
+    steps_known: bool,
+    in_fit: bool = False,
+) -> bool:
+    """Whether any callback would notice the per-batch ``hooks`` being called.
+
+    Keras' progress bar counts as listening only when it draws per batch
+    (``verbose=1``) or needs the batch count it cannot know in advance; it
+    ignores the test hooks of the validation inside ``fit``.
+
+    Example:
+        >>> import keras
+        >>> batch_hooks_heard(
+        ...     [keras.callbacks.History()],
+        ...     ("on_train_batch_end",),
+        ...     verbose=0,
+        ...     steps_known=True,
+        ... )
+        False
+    """
+    for callback in callbacks:
+        if isinstance(callback, keras.callbacks.ProgbarLogger):
+            if in_fit and tuple(hooks) == TEST_BATCH_HOOKS:
+                continue
+            if _resolved_verbose(verbose) == 1 or not steps_known:
+                return True
+            continue
+        if isinstance(callback, NonFiniteGuard):
+            # Checks the running loss per call, whatever the call's size.
+            continue
+        if any(overrides(callback, hook) for hook in hooks):
+            return True
+    return False
+
+
+def _resolved_verbose(verbose: Any) -> int:
+    return 1 if verbose == "auto" else int(verbose)
+
+
+def resolve_steps_per_execution(option: int | str, *, heard: bool) -> int:
+    """The number of steps per compiled call for an option and its listeners.
+
+    Example:
+        >>> resolve_steps_per_execution("auto", heard=False)
+        32
+        >>> resolve_steps_per_execution("auto", heard=True)
+        1
+        >>> resolve_steps_per_execution(4, heard=True)
+        4
+    """
+    if option == "auto":
+        return 1 if heard else AUTO_STEPS_PER_EXECUTION
+    return int(option)

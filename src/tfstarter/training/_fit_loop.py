@@ -1,0 +1,155 @@
+"""``loop="fit"``: Keras' own ``model.fit``, running the shared step.
+
+For the duration of each call the shared `Step` is installed as the model's
+``train_step`` / ``test_step`` / ``predict_step`` and the Trainer's
+``steps_per_execution`` and ``jit_compile`` as the model's; afterwards the
+model is exactly as it was (its own ``train_function`` and settings are put
+back). Keras' compiled functions are kept per step, so a second call does not
+retrace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tfstarter.training._callbacks import (
+    PREDICT_BATCH_HOOKS,
+    TEST_BATCH_HOOKS,
+    TRAIN_BATCH_HOOKS,
+)
+from tfstarter.training._executions import (
+    batch_hooks_heard,
+    resolve_steps_per_execution,
+)
+from tfstarter.training._inputs import endless, epoch_batches, known_batches
+from tfstarter.training._non_finite import NonFiniteGuard
+from tfstarter.training._options import TrainerOptions
+from tfstarter.training._session import Session
+
+_FUNCTIONS = ("train_function", "test_function", "predict_function")
+_STEPS = ("train_step", "test_step", "predict_step")
+
+
+class FitLoop:
+    """Runs ``fit`` / ``evaluate`` / ``predict`` through ``model.fit`` & co.
+
+    Args:
+        model: the compiled model.
+        options: the Trainer's options.
+    """
+
+    def __init__(self, model: Any, options: TrainerOptions) -> None:
+        self.model = model
+        self.options = options
+        self._functions: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    @contextlib.contextmanager
+    def _installed(self, session: Session, steps_per_execution: int) -> Iterator[None]:
+        """Run ``model.fit`` & co with the shared step and the Trainer's settings."""
+        model = self.model
+        saved = {
+            name: getattr(model, name)
+            for name in (*_FUNCTIONS, "steps_per_execution", "jit_compile")
+        }
+        key = (id(session.step), steps_per_execution)
+        cached = self._functions.get(key, (None, None, None))
+        for name, function in zip(_FUNCTIONS, cached, strict=True):
+            setattr(model, name, function)
+        for name in _STEPS:
+            setattr(model, name, getattr(session.step, name.removesuffix("_step")))
+        model.steps_per_execution = steps_per_execution
+        model.jit_compile = self.options.jit_compile
+        try:
+            yield
+        finally:
+            self._functions[key] = tuple(getattr(model, name) for name in _FUNCTIONS)
+            for name in _STEPS:
+                delattr(model, name)
+            for name, value in saved.items():
+                setattr(model, name, value)
+
+    def _heard(
+        self, session: Session, hooks: Sequence[str], verbose: Any, steps_known: bool
+    ) -> bool:
+        # model.fit adds a progress bar when verbose != 0; judge it too.
+        progbar = [keras.callbacks.ProgbarLogger()] if verbose != 0 else []
+        return batch_hooks_heard(
+            [*session.callbacks, *progbar],
+            hooks,
+            verbose=verbose,
+            steps_known=steps_known,
+        )
+
+    def fit(
+        self,
+        session: Session,
+        dataset: tf.data.Dataset,
+        *,
+        epochs: int,
+        initial_epoch: int,
+        steps_per_epoch: int | None,
+        validation: tf.data.Dataset | None,
+        validation_freq: int | Sequence[int],
+        verbose: Any,
+    ) -> keras.callbacks.History:
+        """Train with ``model.fit``; return its `keras.callbacks.History`."""
+        num_batches = epoch_batches(dataset, steps_per_epoch)
+        if steps_per_epoch is not None:
+            dataset = endless(dataset)
+        heard = self._heard(
+            session, TRAIN_BATCH_HOOKS, verbose, num_batches is not None
+        )
+        steps_per_execution = resolve_steps_per_execution(
+            self.options.steps_per_execution, heard=heard
+        )
+        callbacks = list(session.callbacks)
+        if self.options.on_non_finite == "raise" and not session.terminate_on_nan:
+            callbacks.append(NonFiniteGuard(steps_per_execution))
+        with self._installed(session, steps_per_execution):
+            history: keras.callbacks.History = self.model.fit(
+                dataset,
+                epochs=epochs,
+                verbose=verbose,
+                callbacks=callbacks,
+                validation_data=validation,
+                validation_freq=validation_freq,
+                initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch,
+                shuffle=False,
+            )
+        return history
+
+    def evaluate(
+        self, session: Session, dataset: tf.data.Dataset, *, verbose: Any
+    ) -> dict[str, float]:
+        """Evaluate with ``model.evaluate``; return its dict of results."""
+        steps_known = known_batches(dataset) is not None
+        heard = self._heard(session, TEST_BATCH_HOOKS, verbose, steps_known)
+        steps_per_execution = resolve_steps_per_execution(
+            self.options.steps_per_execution, heard=heard
+        )
+        with self._installed(session, steps_per_execution):
+            results: dict[str, float] = self.model.evaluate(
+                dataset, verbose=verbose, callbacks=session.callbacks, return_dict=True
+            )
+        return results
+
+    def predict(
+        self, session: Session, dataset: tf.data.Dataset, *, verbose: Any
+    ) -> Any:
+        """Predict with ``model.predict``; return its NumPy outputs."""
+        epoch_batches(dataset, None)
+        steps_known = known_batches(dataset) is not None
+        heard = self._heard(session, PREDICT_BATCH_HOOKS, verbose, steps_known)
+        steps_per_execution = resolve_steps_per_execution(
+            self.options.steps_per_execution, heard=heard
+        )
+        with self._installed(session, steps_per_execution):
+            return self.model.predict(
+                dataset, verbose=verbose, callbacks=session.callbacks
+            )

@@ -1,0 +1,131 @@
+"""The per-batch computation that both loops run.
+
+`Step.train` is the update ``model.fit`` performs on one batch — forward pass
+under a ``tf.GradientTape``, the model's ``compute_loss`` (compiled loss plus
+regularisation and ``add_loss`` terms), the loss tracker behind the ``loss``
+log, ``optimizer.scale_loss`` (dynamic loss scaling under ``mixed_float16``),
+``optimizer.apply_gradients`` (which also clips and accumulates when the
+optimizer is configured to) and ``model.compute_metrics``. The custom loop
+compiles it itself; the fit loop installs it as the model's ``train_step``
+while ``model.fit`` runs. Either way the same Python function is traced, and
+`Step.trace_counts` counts how often.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from tfstarter.training import _compat
+from tfstarter.training._gradient_probe import GradientProbe
+
+
+def _batch_size(x: Any) -> Any:
+    """The number of samples in a batch of (possibly nested) inputs."""
+    first = next(leaf for leaf in tf.nest.flatten(x) if leaf is not None)
+    return tf.shape(first)[0]
+
+
+class Step:
+    """The train / test / predict computations on one batch of ``model``.
+
+    Args:
+        model: a compiled `keras.Model`.
+        probe: where to record the gradients for callbacks that ask for them,
+            or ``None``.
+
+    Example:
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> step = Step(model)
+        >>> logs = step.train((tf.ones((4, 2)), tf.zeros((4, 1))))
+        >>> sorted(logs), step.trace_counts["train"]
+        (['loss'], 1)
+    """
+
+    def __init__(self, model: Any, *, probe: GradientProbe | None = None) -> None:
+        self.model = model
+        self.probe = probe
+        self.trace_counts: Counter[str] = Counter()
+        self._uses_training_arg = _compat.call_takes_training(model)
+
+    def _forward(self, x: Any, *, training: bool) -> Any:
+        if self._uses_training_arg:
+            return self.model(x, training=training)
+        return self.model(x)
+
+    def train(self, data: Any) -> dict[str, Any]:
+        """Run one optimisation step on ``data`` and return the batch logs."""
+        self.trace_counts["train"] += 1
+        model = self.model
+        optimizer = model.optimizer
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            y_pred = self._forward(x, training=True)
+            loss = _compat.compute_loss(
+                model, x, y, y_pred, sample_weight, training=True
+            )
+            _compat.loss_tracker(model).update_state(
+                _compat.unscale_loss_for_distribution(loss),
+                sample_weight=_batch_size(x),
+            )
+            if optimizer is not None:
+                loss = optimizer.scale_loss(loss)
+        variables = model.trainable_variables
+        if variables:
+            gradients = tape.gradient(loss, variables)
+            if self.probe is not None:
+                self.probe.record(gradients, loss_scale(optimizer))
+            optimizer.apply_gradients(zip(gradients, variables, strict=True))
+        else:
+            warnings.warn(
+                "The model has no trainable weights; the step only updates the "
+                "metrics.",
+                stacklevel=2,
+            )
+        logs: dict[str, Any] = model.compute_metrics(
+            x, y, y_pred, sample_weight=sample_weight
+        )
+        return logs
+
+    def test(self, data: Any) -> dict[str, Any]:
+        """Evaluate ``data`` (no update) and return the batch logs."""
+        self.trace_counts["test"] += 1
+        model = self.model
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        y_pred = self._forward(x, training=False)
+        loss = _compat.compute_loss(model, x, y, y_pred, sample_weight, training=False)
+        _compat.loss_tracker(model).update_state(
+            _compat.unscale_loss_for_distribution(loss),
+            sample_weight=_batch_size(x),
+        )
+        logs: dict[str, Any] = model.compute_metrics(
+            x, y, y_pred, sample_weight=sample_weight
+        )
+        return logs
+
+    def predict(self, data: Any) -> Any:
+        """Return the model's outputs on the inputs of ``data``."""
+        self.trace_counts["predict"] += 1
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self._forward(x, training=False)
+
+
+def loss_scale(optimizer: Any) -> Any:
+    """The factor ``optimizer.scale_loss`` multiplies the loss by (1 if none).
+
+    Example:
+        >>> float(loss_scale(keras.optimizers.SGD()))
+        1.0
+    """
+    if optimizer is None:
+        return tf.constant(1.0)
+    dynamic = getattr(optimizer, "dynamic_scale", None)
+    if dynamic is not None:
+        return tf.cast(tf.convert_to_tensor(dynamic), tf.float32)
+    factor = getattr(optimizer, "loss_scale_factor", None)
+    return tf.constant(float(factor) if factor else 1.0)
