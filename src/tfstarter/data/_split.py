@@ -64,8 +64,10 @@ def split(
     The result is deterministic for a given ``seed``.
 
     With ``stratify``, every class is spread over the parts in the same
-    proportions (within one sample per class and part), while the part sizes
-    are the same as without it.
+    proportions: class ``c`` puts ``fractions[i] * size_c`` samples in part
+    ``i``, rounded up or down, while the part sizes stay exactly those
+    without stratification (a controlled rounding; in the rare tables where
+    no such rounding exists, a class may be off by one more sample).
 
     Args:
         x: features: an array of shape ``(n_samples, ...)`` or a dict of them.
@@ -123,13 +125,14 @@ def split(
     rng = np.random.default_rng(checked_seed)
     order = rng.permutation(n) if shuffle else np.arange(n)
     groups = _groups(stratify, y, n)
-    if groups is not None:
-        order = _stratified_order(order, groups[order])
-    bounds = np.concatenate([[0], np.cumsum(counts)])
+    if groups is None:
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        indices = [order[start:stop] for start, stop in itertools.pairwise(bounds)]
+    else:
+        indices = _stratified_parts(order, groups, parts, counts, rng)
     result: list[Any] = []
-    for start, stop in itertools.pairwise(bounds):
-        index = order[start:stop]
-        index = rng.permutation(index) if shuffle else np.sort(index)
+    for part in indices:
+        index = rng.permutation(part) if shuffle else np.sort(part)
         x_part = take_rows(x, index)
         result.append(x_part if y is None else (x_part, take_rows(y, index)))
     return tuple(result)
@@ -216,19 +219,99 @@ def _groups(
     return ids.astype(np.int64).reshape(-1)
 
 
-def _stratified_order(
-    order: npt.NDArray[np.int64], groups: npt.NDArray[np.int64]
-) -> npt.NDArray[np.int64]:
-    """Reorder ``order`` so that every prefix holds each class in proportion.
+def _stratified_parts(
+    order: npt.NDArray[np.int64],
+    groups: npt.NDArray[np.int64],
+    parts: list[float],
+    counts: npt.NDArray[np.int64],
+    rng: np.random.Generator,
+) -> list[npt.NDArray[np.int64]]:
+    """Split ``order`` into parts of ``counts`` samples, stratified by ``groups``.
 
-    Each sample gets the key ``(rank within its class + 0.5) / class size``;
-    sorting by that key spreads every class evenly along the sequence, so a cut
-    after ``k`` samples takes about ``k / n`` of every class.
+    Class ``c`` puts ``table[c, p]`` samples in part ``p``, where ``table`` is
+    rounded from ``size_c * parts[p]`` so that every entry is within one of its
+    exact value, every class is placed in full, and every part gets exactly
+    ``counts[p]`` samples (a "controlled rounding" of the table).
     """
     sizes = np.bincount(groups)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    by_group = np.argsort(groups, kind="stable")
-    rank = np.empty(len(groups), dtype=np.int64)
-    rank[by_group] = np.arange(len(groups)) - starts[groups[by_group]]
-    key = (rank + 0.5) / sizes[groups]
-    return order[np.argsort(key, kind="stable")]
+    table = _controlled_rounding(sizes, np.asarray(parts), counts, rng)
+    chosen: list[list[npt.NDArray[np.int64]]] = [[] for _ in parts]
+    group_of_order = groups[order]
+    for group, row in enumerate(table):
+        members = order[group_of_order == group]  # in shuffled (or input) order
+        bounds = np.concatenate([[0], np.cumsum(row)])
+        for part, (start, stop) in enumerate(itertools.pairwise(bounds)):
+            chosen[part].append(members[start:stop])
+    return [np.concatenate(pieces) for pieces in chosen]
+
+
+def _controlled_rounding(
+    sizes: npt.NDArray[np.int64],
+    parts: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.int64],
+    rng: np.random.Generator,
+) -> npt.NDArray[np.int64]:
+    """Round ``sizes[:, None] * parts`` keeping row sums and the column ``counts``."""
+    exact = sizes[:, None] * parts[None, :]
+    table = np.floor(exact).astype(np.int64)
+    for row in range(len(sizes)):
+        short = int(sizes[row] - table[row].sum())
+        # Largest remainders first; ties broken at random so that no part is
+        # systematically favoured for small classes.
+        ranking = np.lexsort((rng.random(len(parts)), -(exact[row] - table[row])))
+        table[row, ranking[:short]] += 1
+    # Move samples between parts, within classes, until the part sizes match.
+    # Each move follows a path of parts p -> ... -> q where every step lowers a
+    # rounded-up entry and raises a rounded-down one of the same class, so the
+    # entries stay within one of their exact values (an augmenting path).
+    for _ in range(int(np.abs(table.sum(axis=0) - counts).sum())):
+        surplus = table.sum(axis=0) - counts
+        if not surplus.any():
+            break
+        path = _augmenting_path(table, exact, surplus)
+        if path is None:
+            # No path keeps every entry within one: move one sample from the
+            # fullest part to the emptiest through the class that deviates least.
+            source, target = int(np.argmax(surplus)), int(np.argmin(surplus))
+            slack = (table[:, source] - exact[:, source]) + (
+                exact[:, target] - table[:, target]
+            )
+            slack[table[:, source] == 0] = -np.inf
+            path = [(int(np.argmax(slack)), source, target)]
+        for group, source, target in path:
+            table[group, source] -= 1
+            table[group, target] += 1
+    return table
+
+
+def _augmenting_path(
+    table: npt.NDArray[np.int64],
+    exact: npt.NDArray[np.float64],
+    surplus: npt.NDArray[np.int64],
+) -> list[tuple[int, int, int]] | None:
+    """Breadth-first search for a chain of within-one moves from a full part."""
+    up = table > exact  # entries rounded up: may give one sample
+    down = table < exact  # entries rounded down: may take one sample
+    starts = [int(p) for p in np.flatnonzero(surplus > 0)]
+    previous: dict[int, tuple[int, int] | None] = dict.fromkeys(starts)
+    queue = list(starts)
+    while queue:
+        source = queue.pop(0)
+        for target in range(table.shape[1]):
+            if target in previous:
+                continue
+            groups = np.flatnonzero(up[:, source] & down[:, target])
+            if not len(groups):
+                continue
+            previous[target] = (source, int(groups[0]))
+            if surplus[target] < 0:
+                path = []
+                node = target
+                while previous[node] is not None:
+                    step = previous[node]
+                    assert step is not None
+                    path.append((step[1], step[0], node))
+                    node = step[0]
+                return path[::-1]
+            queue.append(target)
+    return None
