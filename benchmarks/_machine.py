@@ -1,0 +1,49 @@
+"""Shared helpers for benchmarks: describe the machine, write result pages."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+from pathlib import Path
+
+
+def cpu_model() -> str:
+    """Return the CPU model name from /proc/cpuinfo (or platform as a fallback)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_summary() -> str:
+    """Return a one-paragraph description of the machine and library versions."""
+    import importlib.metadata as md
+
+    def version(name: str) -> str:
+        try:
+            return md.version(name)
+        except md.PackageNotFoundError:
+            return "not installed"
+
+    cores = os.cpu_count()
+    return (
+        f"Machine: {cpu_model()}, {cores} logical cores, "
+        f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
+        f"TensorFlow {version('tensorflow')}, Keras {version('keras')}, "
+        f"NumPy {version('numpy')}, ai-edge-litert {version('ai-edge-litert')}, "
+        f"tfstarter {version('tfstarter')}. "
+        f"Date: {_dt.date.today().isoformat()}."
+    )
+
+
+def write_markdown(path: Path, title: str, intro: str, table: str, machine: str) -> None:
+    """Write a benchmark result page (atomically) to ``path``."""
+    text = f"# {title}\n\n{intro}\n\n{table}\n\n{machine}\n"
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_text(text)
+    tmp.replace(path)
