@@ -311,7 +311,7 @@ def bundle(
             }
             if check:
                 report = compare(
-                    open_artifact(written, safe_mode=False),
+                    open_artifact(written, model, safe_mode=False),
                     model,
                     x,
                     tolerance=overrides.get(key),

@@ -1,7 +1,7 @@
 """`h5`: the legacy Keras HDF5 file, written so that it loads back and trains.
 
-Keras 3 has two traps here, both handled by saving through a *copy* of the
-model's compile configuration:
+Keras 3.15 has three traps here. The first two are handled by saving through
+a *copy* of the model's compile configuration:
 
 * Saving to H5 pops ``"optimizer"`` out of the live model's compile
   configuration (``model._compile_config``), so a later ``.keras`` save of the
@@ -12,12 +12,22 @@ model's compile configuration:
   string and fails to load ("Could not deserialize 'keras.metrics.mse'").
   The copy names each string loss by the function it resolves to
   (``"mean_squared_error"``), which loads; the model trains exactly the same.
+
+The third is in the loader: when an H5 file holds optimizer weights,
+`keras.models.load_model` builds the optimizer before the model's variables are
+known (it passes ``model._trainable_variables``, which is empty for Sequential
+and Functional models), so the loaded model cannot train ("Unknown variable").
+tfstarter therefore writes H5 files without the ``optimizer_weights`` group:
+they carry the optimizer's class and configuration, the loss and the metrics,
+and the loaded model trains on with a fresh optimizer state (slots and step
+count start at zero). Use `keras` (``.keras``) to keep the optimizer state.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +85,25 @@ def h5_safe_compile_config(model: Any) -> Iterator[None]:
         model._compile_config = original
 
 
+def copy_without_optimizer_weights(source: Path, target: Path) -> None:
+    """Copy an H5 model file, leaving out its ``optimizer_weights`` group.
+
+    Copying (rather than deleting in place) gives the space back: HDF5 does
+    not shrink a file when a group is deleted.
+
+    Example:
+        >>> copy_without_optimizer_weights(Path("a.h5"), Path("b.h5"))  # doctest: +SKIP
+    """
+    import h5py
+
+    with h5py.File(source, "r") as origin, h5py.File(target, "w") as copy_:
+        for key, value in origin.attrs.items():
+            copy_.attrs[key] = value
+        for name in origin:
+            if name != "optimizer_weights":
+                origin.copy(name, copy_)
+
+
 def h5(
     model: Any,
     path: PathLike,
@@ -86,11 +115,12 @@ def h5(
     """Save a model as a legacy Keras HDF5 (``.h5``) file, atomically and verified.
 
     The file holds the architecture, the weights and, for a compiled model, the
-    optimizer (class, configuration and state), loss and metrics: it loads with
-    plain `keras.models.load_model` (no tfstarter needed) and goes on
-    training. Saving never changes the live model (see the module notes on the
-    Keras 3 traps this avoids). Prefer `keras` (the native format) unless a
-    tool needs HDF5.
+    optimizer (class and configuration, not its state), loss and metrics: it
+    loads with plain `keras.models.load_model` (no tfstarter needed) and goes
+    on training with the same optimizer, freshly initialised. Saving never
+    changes the live model. See the module notes for the three Keras 3 traps
+    this avoids; prefer `keras` (the native format, which keeps the optimizer
+    state) unless a tool needs HDF5.
 
     Args:
         model: the `keras.Model` to save.
@@ -126,9 +156,14 @@ def h5(
             f"Pass e.g. {target.with_suffix('.h5')}, or use "
             f"tfstarter.export.keras() for the native .keras format."
         )
-    with staged(target, kind="file", overwrite=overwrite) as temp:
+    with (
+        staged(target, kind="file", overwrite=overwrite) as temp,
+        tempfile.TemporaryDirectory(prefix="tfstarter-h5-") as scratch,
+    ):
+        written = Path(scratch) / "model.h5"
         with h5_safe_compile_config(model):
-            model.save(temp)
+            model.save(written)
+        copy_without_optimizer_weights(written, temp)
         if check:
             check_written(temp, model, sample, fmt="h5", target=target)
     return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,18 @@ def _check_container(path: Path, fmt: Format) -> None:
 
 
 def load_keras_model(
-    path: Path, fmt: Format, *, safe_mode: bool = True, compile: bool = True
+    path: Path,
+    fmt: Format,
+    *,
+    safe_mode: bool = True,
+    compile: bool = True,
+    unbuilt_optimizer: bool = False,
 ) -> Any:
     """Load a ``.h5`` or ``.keras`` file with `keras.models.load_model`.
+
+    With ``unbuilt_optimizer`` (the model was compiled but never trained, so
+    its optimizer holds no state), Keras' warning that it skips loading the
+    optimizer's variables is silenced: there is nothing to load.
 
     Raises:
         UnsafeModelError: if the file would run code stored in it (e.g. a
@@ -71,7 +81,14 @@ def load_keras_model(
 
     _check_container(path, fmt)
     try:
-        return keras.models.load_model(path, compile=compile, safe_mode=safe_mode)
+        with warnings.catch_warnings():
+            if unbuilt_optimizer:
+                warnings.filterwarnings(
+                    "ignore",
+                    message="Skipping variable loading for optimizer",
+                    category=UserWarning,
+                )
+            return keras.models.load_model(path, compile=compile, safe_mode=safe_mode)
     except ValueError as err:
         if "safe_mode" in str(err):
             raise UnsafeModelError(
@@ -88,6 +105,20 @@ def load_keras_model(
         ) from err
 
 
+def has_unbuilt_optimizer(model: Any) -> bool:
+    """Return whether ``model`` is compiled with an optimizer that never ran.
+
+    Example:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="adam", loss="mse")
+        >>> has_unbuilt_optimizer(model)
+        True
+    """
+    optimizer = getattr(model, "optimizer", None)
+    return optimizer is not None and not getattr(optimizer, "built", True)
+
+
 class KerasPredictor(Predictor):
     """A ``.h5`` or ``.keras`` file loaded with Keras (uncompiled, inference only).
 
@@ -100,9 +131,21 @@ class KerasPredictor(Predictor):
     """
 
     def __init__(
-        self, path: Path, fmt: Format, *, safe_mode: bool = True, compile: bool = False
+        self,
+        path: Path,
+        fmt: Format,
+        *,
+        safe_mode: bool = True,
+        compile: bool = False,
+        unbuilt_optimizer: bool = False,
     ) -> None:
-        self.model = load_keras_model(path, fmt, safe_mode=safe_mode, compile=compile)
+        self.model = load_keras_model(
+            path,
+            fmt,
+            safe_mode=safe_mode,
+            compile=compile,
+            unbuilt_optimizer=unbuilt_optimizer,
+        )
         super().__init__(path=path, fmt=fmt, spec=io_spec(self.model), quantize=None)
 
     def _run(self, batch: npt.NDArray[Any]) -> npt.NDArray[Any]:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from tfstarter.errors import ExportError, VerificationError
 from tfstarter.export._formats import Format
-from tfstarter.export._keras_runtime import load_keras_model
+from tfstarter.export._keras_runtime import has_unbuilt_optimizer, load_keras_model
 from tfstarter.export._report import VerificationReport
 from tfstarter.export._samples import as_inputs
 from tfstarter.export._signature import IOSpec, io_spec
@@ -67,11 +67,17 @@ def check_written(
         spec = io_spec(model)
     except ExportError:
         if fmt in ("h5", "keras"):
-            load_keras_model(temp, fmt, safe_mode=False, compile=True)
+            load_keras_model(
+                temp,
+                fmt,
+                safe_mode=False,
+                compile=True,
+                unbuilt_optimizer=has_unbuilt_optimizer(model),
+            )
             return None
         raise
     x = default_sample(spec) if sample is None else as_inputs("sample", sample, spec)
-    predictor = open_artifact(temp, safe_mode=False)
+    predictor = open_artifact(temp, model, safe_mode=False)
     report = compare(predictor, model, x, tolerance=tolerance)
     if not report.passed:
         raise VerificationError(

@@ -17,24 +17,30 @@ from tfstarter.export._formats import (
     detect_format,
     format_key,
 )
-from tfstarter.export._keras_runtime import KerasPredictor
+from tfstarter.export._keras_runtime import KerasPredictor, has_unbuilt_optimizer
 from tfstarter.export._litert_runtime import LiteRTPredictor
 from tfstarter.export._predictor import Predictor
 from tfstarter.export._report import VerificationReport
 from tfstarter.export._samples import as_inputs
 from tfstarter.export._saved_model_runtime import SavedModelPredictor
-from tfstarter.export._signature import IOSpec, check_model, io_spec
+from tfstarter.export._signature import check_model, io_spec
 from tfstarter.export._tolerance import DEFAULT_TOLERANCES, Tolerance
 
 Head: TypeAlias = Literal["auto", "regression", "binary", "multiclass"]
 HEADS: tuple[Head, ...] = ("auto", "regression", "binary", "multiclass")
 
 
-def open_artifact(path: PathLike, *, safe_mode: bool) -> Predictor:
+def open_artifact(path: PathLike, model: Any, *, safe_mode: bool) -> Predictor:
     """Load like `load`, but Keras files compiled: they must be trainable too."""
     fmt, resolved = detect_format(path)
     if fmt in ("h5", "keras"):
-        return KerasPredictor(resolved, fmt, safe_mode=safe_mode, compile=True)
+        return KerasPredictor(
+            resolved,
+            fmt,
+            safe_mode=safe_mode,
+            compile=True,
+            unbuilt_optimizer=has_unbuilt_optimizer(model),
+        )
     if fmt == "saved_model":
         return SavedModelPredictor(resolved)
     return LiteRTPredictor(resolved)
@@ -59,32 +65,50 @@ def model_outputs(
 
 
 def _final_activation(model: Any) -> str | None:
+    import keras
+
     layer = model.layers[-1] if model.layers else None
+    if isinstance(layer, keras.layers.Softmax):
+        return "softmax"
     activation = getattr(layer, "activation", None)
     return getattr(activation, "__name__", None)
 
 
-def resolve_head(model: Any, spec: IOSpec, head: Head) -> Head:
+def _loss_name(model: Any) -> str:
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, str):
+        return loss
+    return str(getattr(loss, "name", None) or getattr(loss, "__name__", ""))
+
+
+def resolve_head(model: Any, head: Head) -> Head:
     """Return the head to compare decisions for; ``"auto"`` looks at the output.
 
-    More than one output unit is a multiclass head; one unit behind a sigmoid
-    is a binary head; anything else is treated as regression.
+    A softmax output is a multiclass head, a sigmoid output a binary one
+    (several sigmoid units: multi-label, each thresholded). A linear output
+    compiled with a categorical (binary) cross-entropy is a multiclass (binary)
+    head on logits. Anything else is regression.
 
     Example:
         >>> import keras
         >>> model = keras.Sequential(
         ...     [keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")]
         ... )
-        >>> resolve_head(model, io_spec(model), "auto")
+        >>> resolve_head(model, "auto")
         'binary'
     """
     check_one_of("head", head, HEADS)
     if head != "auto":
         return head
-    units = spec.output_shape[-1] if len(spec.output_shape) > 1 else 1
-    if units is not None and units > 1:
+    activation = _final_activation(model)
+    if activation == "softmax":
         return "multiclass"
-    if _final_activation(model) == "sigmoid":
+    if activation == "sigmoid":
+        return "binary"
+    loss = _loss_name(model)
+    if "categorical" in loss:
+        return "multiclass"
+    if "binary" in loss or "hinge" in loss:
         return "binary"
     return "regression"
 
@@ -120,7 +144,7 @@ def compare(
             f"but the model takes {spec.input_shape}: it was exported from "
             f"another model."
         )
-    head = resolve_head(model, spec, head)
+    head = resolve_head(model, head)
     key = format_key(predictor.format, predictor.quantize)
     tolerance = DEFAULT_TOLERANCES[key] if tolerance is None else tolerance
 
@@ -250,7 +274,7 @@ def verify(
         )
     check_one_of("head", head, HEADS)
     x = as_inputs("sample", sample, io_spec(model))
-    predictor = open_artifact(path, safe_mode=safe_mode)
+    predictor = open_artifact(path, model, safe_mode=safe_mode)
     report = compare(
         predictor, model, x, tolerance=tolerance, head=head, batch_size=batch_size
     )

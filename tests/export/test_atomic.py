@@ -1,0 +1,125 @@
+"""Artifacts appear complete or not at all; nothing is overwritten by accident."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tfstarter.errors import ArtifactExistsError, ConfigError
+from tfstarter.export._atomic import check_target, staged
+
+
+def test_file_is_published_on_success(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "model.h5"
+    with staged(target, kind="file", overwrite=False) as temp:
+        assert temp.parent == target.parent and temp.suffix == ".h5"
+        assert temp.name.startswith(".model.h5.tmp-")
+        temp.write_text("done")
+        assert not target.exists()
+    assert target.read_text() == "done"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["model.h5"]
+
+
+def test_failure_leaves_no_target_and_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "model.tflite"
+    with (
+        pytest.raises(RuntimeError, match="converter broke"),
+        staged(target, kind="file", overwrite=False) as temp,
+    ):
+        temp.write_text("half")
+        raise RuntimeError("converter broke")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_keeps_the_previous_version(tmp_path: Path) -> None:
+    target = tmp_path / "model.keras"
+    target.write_text("old")
+    with (
+        pytest.raises(RuntimeError, match="broke"),
+        staged(target, kind="file", overwrite=True) as temp,
+    ):
+        temp.write_text("new, half")
+        raise RuntimeError("broke")
+    assert target.read_text() == "old"
+
+
+def test_existing_file_needs_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "model.h5"
+    target.write_text("old")
+    with (
+        pytest.raises(ArtifactExistsError, match=r"model\.h5 already exists.*overwrite=True"),
+        staged(target, kind="file", overwrite=False),
+    ):
+        pass  # pragma: no cover - never entered
+    with staged(target, kind="file", overwrite=True) as temp:
+        temp.write_text("new")
+    assert target.read_text() == "new"
+
+
+def test_target_appearing_meanwhile_is_not_clobbered(tmp_path: Path) -> None:
+    target = tmp_path / "model.h5"
+    with (
+        pytest.raises(ArtifactExistsError, match="appeared while it was being exported"),
+        staged(target, kind="file", overwrite=False) as temp,
+    ):
+        temp.write_text("mine")
+        target.write_text("someone else's")
+    assert target.read_text() == "someone else's"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.h5"]
+
+
+def test_folder_overwrite_replaces_the_whole_folder(tmp_path: Path) -> None:
+    target = tmp_path / "1"
+    target.mkdir()
+    (target / "stale.txt").write_text("old")
+    with staged(target, kind="dir", overwrite=True) as temp:
+        temp.mkdir()
+        (temp / "saved_model.pb").write_text("new")
+    assert sorted(p.name for p in target.iterdir()) == ["saved_model.pb"]
+    assert [p.name for p in tmp_path.iterdir()] == ["1"]
+
+
+def test_existing_folder_needs_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "1").mkdir()
+    with pytest.raises(ArtifactExistsError, match="already exists"):
+        check_target(tmp_path / "1", kind="dir", overwrite=False)
+
+
+def test_wrong_kind_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "model.h5").mkdir()
+    with pytest.raises(ConfigError, match=r"model\.h5 is a folder"):
+        check_target(tmp_path / "model.h5", kind="file", overwrite=True)
+    (tmp_path / "export").write_text("a file")
+    with pytest.raises(ConfigError, match="export is a file"):
+        check_target(tmp_path / "export", kind="dir", overwrite=True)
+
+
+def test_exporter_that_writes_nothing_is_an_error(tmp_path: Path) -> None:
+    with (
+        pytest.raises(FileNotFoundError, match="wrote nothing"),
+        staged(tmp_path / "m.h5", kind="file", overwrite=False),
+    ):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_temporaries_of_dead_processes_are_cleaned(tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".model.h5.tmp-{dead_pid}-abcd.h5"
+    stale.write_text("left by a killed export")
+    alive = tmp_path / f".model.h5.tmp-{os.getpid()}-beef.h5"
+    alive.write_text("being written by a live process")
+    with staged(tmp_path / "model.h5", kind="file", overwrite=False) as temp:
+        temp.write_text("new")
+    assert not stale.exists()
+    assert alive.exists()
