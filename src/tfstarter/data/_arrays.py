@@ -186,6 +186,7 @@ def from_arrays(
         if fn is not None
     ]
 
+    @tf.autograph.experimental.do_not_convert
     def gather(index: Any) -> Any:
         return tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
 

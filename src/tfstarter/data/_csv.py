@@ -263,6 +263,7 @@ def from_csv(
     if kept < result.rows:
         # Rows are dropped, so batches of lines would come out short: parse in
         # chunks, drop the rows, and let the shared step batch the samples.
+        @tf.autograph.experimental.do_not_convert
         def parse_and_drop(chunk: Any) -> Any:
             sample, keep = parse(chunk)
             return tf.nest.map_structure(lambda t: tf.boolean_mask(t, keep), sample)
@@ -278,6 +279,7 @@ def from_csv(
     else:
         handles = lines
 
+        @tf.autograph.experimental.do_not_convert
         def batch_fn(chunk: Any) -> Any:
             return parse(chunk)[0]
 
@@ -585,6 +587,7 @@ def _parser(
         text = tf.strings.strip(value)
         return tf.strings.to_number(tf.where(is_missing(text), "nan", text), dtype)
 
+    @tf.autograph.experimental.do_not_convert
     def parse(lines: Any) -> Any:
         fields = tf.io.decode_csv(
             lines, defaults, field_delim=delimiter, select_cols=used

@@ -188,6 +188,7 @@ def scan(
     tokens = tf.constant(list(na_values) or [""], dtype=tf.string)
     has_tokens = bool(na_values)
 
+    @tf.autograph.experimental.do_not_convert
     def reduce_batch(line_no: Any, raw_lines: Any) -> Any:
         # Blank lines are skipped, like pandas does by default.
         keep = tf.strings.length(tf.strings.strip(raw_lines)) > 0
@@ -234,7 +235,7 @@ def scan(
             "total": tf.reduce_sum(safe, axis=0),
             "total_squares": tf.reduce_sum(safe * safe, axis=0),
             "odd_missing": count(odd_missing),
-            "tracked": tf.gather(text, tracked_pos, axis=1),
+            "tracked": tf.gather(text, tf.constant(tracked_pos, tf.int32), axis=1),
         }
 
     # Line numbers count from 1 and include the header line.

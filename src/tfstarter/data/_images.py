@@ -165,6 +165,7 @@ def from_image_directory(
         resize = True
     norm = check_normalize(normalize, (*size, channels))
 
+    @tf.autograph.experimental.do_not_convert
     def load(file: Any, label: Any) -> Any:
         data = tf.io.read_file(file)
         image = tf.io.decode_image(data, channels=channels, expand_animations=False)

@@ -213,6 +213,7 @@ def decoder(structure: Structure, *, batched: bool) -> Any:
         for leaf in leaf_list
     }
 
+    @tf.autograph.experimental.do_not_convert
     def decode(records: Any) -> Any:
         parsed = (tf.io.parse_example if batched else tf.io.parse_single_example)(
             records, features
