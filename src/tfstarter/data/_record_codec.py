@@ -230,7 +230,8 @@ def decoder(structure: Structure, *, batched: bool) -> Any:
             )
             if signed != leaf.dtype:
                 tensor = tf.bitcast(tensor, tf.dtypes.as_dtype(leaf.dtype))
-            shape = ([-1] if batched else []) + list(leaf.shape)
+            # An explicit batch size (not -1) also works for zero-size samples.
+            shape = [tf.shape(raw)[0], *leaf.shape] if batched else list(leaf.shape)
             tensors.append(tf.reshape(tensor, shape))
         return tf.nest.pack_sequence_as(structure, tensors)
 
