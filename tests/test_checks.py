@@ -122,3 +122,23 @@ def test_labels_range_and_integrality() -> None:
         _checks.check_labels("y", np.array([-1, 0, 5]), classes=3)
     with pytest.raises(DataError, match=r"non-integer values"):
         _checks.check_labels("y", np.array([0.5]), classes=3)
+
+
+def test_as_arrays_converts_nested_mappings_and_rejects_objects() -> None:
+    converted = _checks.as_arrays("x", {"a": [1, 2], "b": {"c": (0.5, 1.5)}})
+    assert converted["a"].dtype.kind == "i" and converted["b"]["c"].shape == (2,)
+    with pytest.raises(ArgumentTypeError, match=r"`x` keys must be strings"):
+        _checks.as_arrays("x", {1: [1]})
+    with pytest.raises(ArgumentTypeError, match=r"`x\['a'\]` must be an array"):
+        _checks.as_arrays("x", {"a": None})
+    with pytest.raises(DataError, match=r"`y` could not be made into an array"):
+        _checks.as_arrays("y", [[1], [2, 3]])
+    with pytest.raises(ArgumentTypeError, match=r"`x` holds Python objects"):
+        _checks.as_arrays("x", np.array([{}, {}]))
+
+
+def test_take_rows_selects_rows_of_every_array() -> None:
+    data = {"a": np.arange(4), "b": np.arange(8).reshape(4, 2)}
+    taken = _checks.take_rows(data, np.array([True, False, False, True]))
+    assert taken["a"].tolist() == [0, 3] and taken["b"].tolist() == [[0, 1], [6, 7]]
+    assert _checks.take_rows(np.arange(5), [4, 0]).tolist() == [4, 0]

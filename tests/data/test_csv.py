@@ -203,6 +203,7 @@ def test_blank_lines_and_quoted_fields(tmp_path: Path) -> None:
     assert schema.categorical["name"] == ("Doe, A", "Smith, J")
     features, labels = collect(ds)
     assert labels.tolist() == [0, 1] and int(ds.cardinality()) == 1
+    assert features[:, -1].tolist() == [1.0, 2.0]
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,7 @@ def gather(ds: tf.data.Dataset) -> object:
 )
 def test_arrays_round_trip_bit_exactly_in_order(
     tmp_path_factory: pytest.TempPathFactory,
+    *,
     dtype: type,
     n: int,
     shape: tuple[int, ...],
