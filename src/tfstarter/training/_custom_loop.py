@@ -39,7 +39,6 @@ from tfstarter.training._executions import (
     resolve_steps_per_execution,
 )
 from tfstarter.training._inputs import endless, epoch_batches, known_batches
-from tfstarter.training._non_finite import is_bad, loss_value, non_finite_error
 from tfstarter.training._options import TrainerOptions
 from tfstarter.training._session import Session
 from tfstarter.training._validation import should_validate
@@ -130,9 +129,7 @@ class CustomLoop:
             self.options.steps_per_execution, heard=heard
         )
         compiled = session.compiled()
-        check_loss = (
-            self.options.on_non_finite == "raise" and not session.terminate_on_nan
-        )
+        watch = session.step.watch if not session.terminate_on_nan else None
 
         model.stop_training = False
         callbacks.on_train_begin()
@@ -142,6 +139,8 @@ class CustomLoop:
         iterator = iter(self._distribute(dataset)) if steps_per_epoch else None
         for epoch in range(start, epochs):
             model.reset_metrics()
+            if watch is not None:
+                watch.reset()
             callbacks.on_epoch_begin(epoch)
             if steps_per_epoch is None:
                 iterator = iter(self._distribute(dataset))
@@ -162,13 +161,8 @@ class CustomLoop:
                 logs = step_logs
                 if heard:
                     callbacks.on_train_batch_end(execution.end, logs)
-                if check_loss:
-                    value = loss_value(logs)
-                    if is_bad(value):
-                        assert value is not None
-                        raise non_finite_error(
-                            value, epoch=epoch, begin=execution.begin, end=execution.end
-                        )
+                if watch is not None:
+                    watch.check(epoch)
                 if model.stop_training or done < execution.steps:
                     break
             epoch_logs = _compat.metrics_result_or_logs(model, logs)

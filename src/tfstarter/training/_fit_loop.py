@@ -108,8 +108,8 @@ class FitLoop:
             self.options.steps_per_execution, heard=heard
         )
         callbacks = list(session.callbacks)
-        if self.options.on_non_finite == "raise" and not session.terminate_on_nan:
-            callbacks.append(NonFiniteGuard(steps_per_execution))
+        if session.step.watch is not None and not session.terminate_on_nan:
+            callbacks.append(NonFiniteGuard(session.step.watch))
         with self._installed(session, steps_per_execution):
             history: keras.callbacks.History = self.model.fit(
                 dataset,

@@ -65,6 +65,8 @@ class GradientProbe:
         present = [g for g in gradients if g is not None]
         norm = tf.linalg.global_norm(present) if present else tf.constant(0.0)
         self._norm.assign(tf.cast(norm, tf.float32) / scale)
+        if not self.keeps_values:
+            return
         for slot, gradient in zip(self._values, gradients, strict=True):
             if gradient is None:
                 slot.assign(tf.zeros_like(slot))

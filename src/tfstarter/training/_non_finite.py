@@ -2,81 +2,119 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import keras
+import tensorflow as tf
 
 from tfstarter.errors import TrainingError
 
 
-def non_finite_error(
-    value: float, *, epoch: int, begin: int, end: int
-) -> TrainingError:
-    """The error raised when the running loss is NaN or Inf after a batch.
+def non_finite_error(value: float, *, epoch: int, batch: int) -> TrainingError:
+    """The error raised when the loss of a batch is NaN or Inf.
 
     Example:
-        >>> print(non_finite_error(float("nan"), epoch=2, begin=17, end=17))
+        >>> print(non_finite_error(float("nan"), epoch=2, batch=17))
         the loss became nan at epoch 3, batch 17 (0-based batch index within the epoch). Lower the learning rate, clip the gradients (e.g. clipping=GradientClipping('global_norm', 1.0)), check the inputs for NaN/Inf, or pass on_non_finite='ignore' to go on.
     """  # noqa: E501
-    where = f"batch {end}" if begin == end else f"one of batches {begin}-{end}"
     return TrainingError(
-        f"the loss became {value} at epoch {epoch + 1}, {where} (0-based batch "
+        f"the loss became {value} at epoch {epoch + 1}, batch {batch} (0-based batch "
         f"index within the epoch). Lower the learning rate, clip the gradients "
         f"(e.g. clipping=GradientClipping('global_norm', 1.0)), check the inputs "
         f"for NaN/Inf, or pass on_non_finite='ignore' to go on."
     )
 
 
-def loss_value(logs: Any) -> float | None:
-    """The ``loss`` entry of ``logs`` as a float, or None when there is none.
+class NonFiniteWatch:
+    """In-graph record of the first batch of an epoch whose loss was NaN or Inf.
+
+    The shared step calls `observe` on every batch's loss; the loops reset it
+    at each epoch and read it after each compiled call, so the error names the
+    exact batch even when one call runs many.
 
     Example:
-        >>> loss_value({"loss": 0.5}), loss_value({})
-        (0.5, None)
+        >>> watch = NonFiniteWatch()
+        >>> for loss in (0.5, float("nan"), float("inf")):
+        ...     watch.observe(tf.constant(loss))
+        >>> watch.first_bad()
+        (1, nan)
     """
-    if not logs or "loss" not in logs:
-        return None
-    return float(logs["loss"])
 
+    def __init__(self) -> None:
+        aggregation = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        self._batch = tf.Variable(
+            0, dtype=tf.int64, trainable=False, aggregation=aggregation
+        )
+        self._first = tf.Variable(
+            -1, dtype=tf.int64, trainable=False, aggregation=aggregation
+        )
+        self._value = tf.Variable(
+            0.0, dtype=tf.float32, trainable=False, aggregation=aggregation
+        )
 
-def is_bad(value: float | None) -> bool:
-    """Whether ``value`` is a NaN or infinite loss."""
-    return value is not None and not math.isfinite(value)
+    def observe(self, loss: Any) -> None:
+        """Note ``loss`` (inside the compiled step)."""
+        loss = tf.cast(loss, tf.float32)
+        bad = tf.logical_and(tf.logical_not(tf.math.is_finite(loss)), self._first < 0)
+        self._first.assign(tf.where(bad, self._batch, self._first))
+        self._value.assign(tf.where(bad, loss, self._value))
+        self._batch.assign_add(1)
+
+    def reset(self) -> None:
+        """Start counting batches from 0 (at the start of an epoch)."""
+        self._batch.assign(0)
+        self._first.assign(-1)
+
+    def first_bad(self) -> tuple[int, float] | None:
+        """``(batch, loss)`` of the first non-finite loss since `reset`, or None."""
+        first = int(self._first.numpy())
+        if first < 0:
+            return None
+        return first, float(self._value.numpy())
+
+    def check(self, epoch: int) -> None:
+        """Raise `TrainingError` if a loss of this epoch was NaN or Inf."""
+        found = self.first_bad()
+        if found is not None:
+            batch, value = found
+            raise non_finite_error(value, epoch=epoch, batch=batch)
 
 
 class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
-    """Raise `TrainingError` from ``model.fit`` when the loss is NaN or Inf.
+    """Raise `TrainingError` from ``model.fit`` when a batch's loss is NaN or Inf.
 
     The fit loop adds it after the user's callbacks (the custom loop checks
-    the same value inline). It is ``async_safe``: Keras may run it on its
-    callback thread, so the error can surface a batch or two later, but it
-    names the batch where the loss first went bad.
+    the same watch inline). It is ``async_safe``: Keras may run it on its
+    callback thread, so the error can surface a call later, but it names the
+    batch whose loss first went bad.
+
+    Args:
+        watch: the watch the shared step writes into.
 
     Example:
-        >>> guard = NonFiniteGuard()
+        >>> watch = NonFiniteWatch()
+        >>> guard = NonFiniteGuard(watch)
         >>> guard.on_epoch_begin(0)
-        >>> guard.on_train_batch_end(3, {"loss": float("inf")})
+        >>> for loss in (0.1, 0.2, float("inf")):
+        ...     watch.observe(tf.constant(loss))
+        >>> guard.on_train_batch_end(31)
         Traceback (most recent call last):
         ...
-        tfstarter.errors.TrainingError: the loss became inf at epoch 1, batch 3 ...
+        tfstarter.errors.TrainingError: the loss became inf at epoch 1, batch 2 ...
     """
 
     async_safe = True
 
-    def __init__(self, steps_per_execution: int = 1) -> None:
+    def __init__(self, watch: NonFiniteWatch) -> None:
         super().__init__()
+        self._watch = watch
         self._epoch = 0
-        self._steps_per_execution = steps_per_execution
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        """Remember the epoch for the message."""
+        """Reset the watch and remember the epoch for the message."""
         self._epoch = epoch
+        self._watch.reset()
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        """Check the running loss after each compiled call."""
-        value = loss_value(logs)
-        if is_bad(value):
-            assert value is not None
-            begin = max(0, batch - self._steps_per_execution + 1)
-            raise non_finite_error(value, epoch=self._epoch, begin=begin, end=batch)
+        """Check the watch after each compiled call."""
+        self._watch.check(self._epoch)

@@ -9,6 +9,7 @@ stop) asking for gradients, since both change what the step computes.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from tfstarter.training import _compat
 from tfstarter.training._callbacks import listens
 from tfstarter.training._compiled import CompiledSteps
 from tfstarter.training._gradient_probe import GradientHookDispatcher, GradientProbe
+from tfstarter.training._non_finite import NonFiniteWatch
 from tfstarter.training._options import TrainerOptions
 from tfstarter.training._step import Step
 
@@ -58,6 +60,11 @@ class Engines:
         self._steps: dict[tuple[Any, ...], Step] = {}
         self._compiled: dict[tuple[Any, ...], CompiledSteps] = {}
 
+    def _scope(self) -> Any:
+        if self.strategy is None:
+            return contextlib.nullcontext()
+        return self.strategy.scope()
+
     def _key(self, mode: ProbeMode) -> tuple[Any, ...]:
         return (mode, _compat.compile_token(self.model))
 
@@ -67,17 +74,15 @@ class Engines:
         if key not in self._steps:
             probe = None
             if mode != "off":
-                scope = self.strategy.scope() if self.strategy is not None else None
-                if scope is not None:
-                    with scope:
-                        probe = GradientProbe(
-                            self.model.trainable_variables, keep_values=mode == "values"
-                        )
-                else:
+                with self._scope():
                     probe = GradientProbe(
                         self.model.trainable_variables, keep_values=mode == "values"
                     )
-            self._steps[key] = Step(self.model, probe=probe)
+            watch = None
+            if self.options.on_non_finite == "raise":
+                with self._scope():
+                    watch = NonFiniteWatch()
+            self._steps[key] = Step(self.model, probe=probe, watch=watch)
         return self._steps[key]
 
     def compiled(self, mode: ProbeMode) -> CompiledSteps:

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from tfstarter.training import _compat
 from tfstarter.training._gradient_probe import GradientProbe
+from tfstarter.training._non_finite import NonFiniteWatch
 
 
 def _batch_size(x: Any) -> Any:
@@ -37,6 +38,7 @@ class Step:
         model: a compiled `keras.Model`.
         probe: where to record the gradients for callbacks that ask for them,
             or ``None``.
+        watch: where to note a NaN or Inf loss, or ``None``.
 
     Example:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -47,9 +49,16 @@ class Step:
         (['loss'], 1)
     """
 
-    def __init__(self, model: Any, *, probe: GradientProbe | None = None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        *,
+        probe: GradientProbe | None = None,
+        watch: NonFiniteWatch | None = None,
+    ) -> None:
         self.model = model
         self.probe = probe
+        self.watch = watch
         self.trace_counts: Counter[str] = Counter()
         self._uses_training_arg = _compat.call_takes_training(model)
 
@@ -73,6 +82,8 @@ class Step:
                 _compat.unscale_loss_for_distribution(loss),
                 sample_weight=_batch_size(x),
             )
+            if self.watch is not None:
+                self.watch.observe(loss)
             if optimizer is not None:
                 loss = optimizer.scale_loss(loss)
         variables = model.trainable_variables
@@ -124,6 +135,12 @@ def loss_scale(optimizer: Any) -> Any:
     """
     if optimizer is None:
         return tf.constant(1.0)
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        if not optimizer.built:
+            raise RuntimeError(
+                "the LossScaleOptimizer must be built before the step is traced"
+            )
+        return tf.cast(optimizer.dynamic_scale, tf.float32)
     dynamic = getattr(optimizer, "dynamic_scale", None)
     if dynamic is not None:
         return tf.cast(tf.convert_to_tensor(dynamic), tf.float32)
