@@ -39,6 +39,7 @@ finite_float32 = hnp.from_dtype(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=10)
 @given(
     x=hnp.arrays(
@@ -168,6 +169,7 @@ def test_infinite_values_follow_non_finite(tmp_path: Path) -> None:
     assert collect(ds)[0][:, 0].tolist() == [1.0, 2.0]
 
 
+@pytest.mark.slow
 def test_text_found_late_in_a_numeric_looking_column(tmp_path: Path) -> None:
     rows = [[i, i % 2] for i in range(1500)] + [["other", 1]]
     file = write_csv(tmp_path / "late.csv", ["code", "y"], rows)

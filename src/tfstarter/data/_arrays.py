@@ -27,6 +27,7 @@ from tfstarter.data._prepare import (
     Prefetch,
     check_cache,
     check_prefetch,
+    no_autograph,
     prepare,
 )
 from tfstarter.data._scale import (
@@ -186,7 +187,7 @@ def from_arrays(
         if fn is not None
     ]
 
-    @tf.autograph.experimental.do_not_convert
+    @no_autograph
     def gather(index: Any) -> Any:
         return tf.nest.map_structure(lambda t: tf.gather(t, index), tensors)
 

@@ -26,6 +26,7 @@ from tfstarter.data._prepare import (
     Prefetch,
     check_cache,
     check_prefetch,
+    no_autograph,
     prepare,
 )
 from tfstarter.errors import (
@@ -256,6 +257,7 @@ def from_csv(
         layout=layout,
         normalize=normalize,
         delimiter=delimiter,
+        drops=kept < result.rows,
     )
     lines = tf.data.TextLineDataset(os.fspath(file)).skip(1)
     if result.blank_lines:
@@ -263,7 +265,7 @@ def from_csv(
     if kept < result.rows:
         # Rows are dropped, so batches of lines would come out short: parse in
         # chunks, drop the rows, and let the shared step batch the samples.
-        @tf.autograph.experimental.do_not_convert
+        @no_autograph
         def parse_and_drop(chunk: Any) -> Any:
             sample, keep = parse(chunk)
             return tf.nest.map_structure(lambda t: tf.boolean_mask(t, keep), sample)
@@ -279,7 +281,7 @@ def from_csv(
     else:
         handles = lines
 
-        @tf.autograph.experimental.do_not_convert
+        @no_autograph
         def batch_fn(chunk: Any) -> Any:
             return parse(chunk)[0]
 
@@ -553,8 +555,13 @@ def _parser(
     layout: Layout,
     normalize: bool,
     delimiter: str,
+    drops: bool,
 ) -> Any:
-    """Return ``parse(lines) -> (sample batch, rows-to-keep mask)``."""
+    """Return ``parse(lines) -> (sample batch, rows-to-keep mask or None)``.
+
+    The mask is computed only when ``drops`` is set (some rows of this file
+    are dropped by the missing / non-finite policies).
+    """
     features = schema.features
     numeric_labels = labels if schema.label_dtype != "string" else ()
     used = sorted({header.index(name) for name in (*features, *labels)})
@@ -587,48 +594,80 @@ def _parser(
         text = tf.strings.strip(value)
         return tf.strings.to_number(tf.where(is_missing(text), "nan", text), dtype)
 
-    @tf.autograph.experimental.do_not_convert
+    numeric = [name for name in features if name not in tables]
+    mean = tf.constant([schema.mean[name] for name in numeric], tf.float32)
+    std = tf.constant([schema.std[name] for name in numeric], tf.float32)
+    fill = missing == "fill" and any(stats[name].missing for name in numeric)
+    # Where each feature sits in the matrix: numeric columns are parsed as one
+    # (batch, n_numeric) block, so every elementwise step is one op per batch
+    # rather than one per column (the per-op cost dominates small batches).
+    mixed = len(numeric) != len(features)
+
+    @no_autograph
     def parse(lines: Any) -> Any:
         fields = tf.io.decode_csv(
             lines, defaults, field_delim=delimiter, select_cols=used
         )
         column = {header[i]: field for i, field in zip(used, fields, strict=True)}
-        keep = tf.ones_like(lines, dtype=tf.bool)
-        parts: dict[str, Any] = {}
-        for name in features:
-            if name in tables:
-                text = tf.strings.strip(column[name])
-                if missing == "drop":
-                    keep &= ~is_missing(text)
-                parts[name] = tables[name].lookup(text)
-                continue
-            value = number(column[name], tf.float32)
-            if non_finite == "drop":
-                keep &= ~tf.math.is_inf(value)
-            if missing == "drop":
-                keep &= ~tf.math.is_nan(value)
-            mean, std = schema.mean[name], schema.std[name]
-            value = tf.where(
-                tf.math.is_nan(value), tf.constant(mean, tf.float32), value
+        keep = tf.ones_like(lines, dtype=tf.bool) if drops else None
+        block = None
+        if numeric:
+            block = tf.stack(
+                [number(column[name], tf.float32) for name in numeric], axis=1
             )
+            if drops:
+                bad = tf.zeros_like(block, dtype=tf.bool)
+                if non_finite == "drop":
+                    bad |= tf.math.is_inf(block)
+                if missing == "drop":
+                    bad |= tf.math.is_nan(block)
+                keep &= ~tf.reduce_any(bad, axis=1)
+            if fill:
+                block = tf.where(tf.math.is_nan(block), mean, block)
             if normalize:
-                value = (value - mean) / std
-            parts[name] = value
-        out: Any = parts if layout == "dict" else _matrix(parts, schema)
+                block = (block - mean) / std
+        codes: dict[str, Any] = {}
+        for name, table in tables.items():
+            text = tf.strings.strip(column[name])
+            if drops and missing == "drop":
+                keep &= ~is_missing(text)
+            codes[name] = table.lookup(text)
+        out: Any
+        if layout == "dict":
+            out = dict(codes)
+            if block is not None:
+                out.update(zip(numeric, tf.unstack(block, axis=1), strict=True))
+            out = {name: out[name] for name in features}
+        elif not mixed:
+            out = block
+        else:
+            pieces = []
+            for name in features:
+                if name in codes:
+                    depth = len(schema.categorical[name])
+                    pieces.append(tf.one_hot(codes[name], depth, dtype=tf.float32))
+                else:
+                    j = numeric.index(name)
+                    assert block is not None
+                    pieces.append(block[:, j : j + 1])
+            out = tf.concat(pieces, axis=1)
         if not labels:
             return out, keep
         if label_table is not None:
             text = tf.strings.strip(column[labels[0]])
-            keep &= ~is_missing(text)
+            if drops:
+                keep &= ~is_missing(text)
             return (out, label_table.lookup(text)), keep
         values = [number(column[name], tf.float64) for name in labels]
-        for value in values:
-            keep &= ~tf.math.is_nan(value) & ~tf.math.is_inf(value)
+        if drops:
+            for value in values:
+                keep &= ~tf.math.is_nan(value) & ~tf.math.is_inf(value)
+            values = [tf.where(keep, v, tf.zeros_like(v)) for v in values]
         if len(values) > 1:
             target = tf.cast(tf.stack(values, axis=1), tf.float32)
         else:
             dtype = tf.int64 if schema.label_dtype == "int64" else tf.float32
-            target = tf.cast(tf.where(keep, values[0], tf.zeros_like(values[0])), dtype)
+            target = tf.cast(values[0], dtype)
         return (out, target), keep
 
     return parse
@@ -640,14 +679,3 @@ def _table(vocabulary: Sequence[str]) -> Any:
     values = tf.range(tf.size(keys, out_type=tf.int64), dtype=tf.int64)
     initializer = tf.lookup.KeyValueTensorInitializer(keys, values)
     return tf.lookup.StaticHashTable(initializer, default_value=len(vocabulary))
-
-
-def _matrix(parts: dict[str, Any], schema: CsvSchema) -> Any:
-    columns = []
-    for name in schema.features:
-        if name in schema.categorical:
-            depth = len(schema.categorical[name])
-            columns.append(tf.one_hot(parts[name], depth, dtype=tf.float32))
-        else:
-            columns.append(parts[name][:, None])
-    return tf.concat(columns, axis=1)

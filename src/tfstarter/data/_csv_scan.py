@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from tfstarter.data._prepare import no_autograph
 from tfstarter.errors import CorruptFileError, DataError
 
 NUMBER_PATTERN = r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:inf|infinity|nan))"
@@ -188,7 +189,7 @@ def scan(
     tokens = tf.constant(list(na_values) or [""], dtype=tf.string)
     has_tokens = bool(na_values)
 
-    @tf.autograph.experimental.do_not_convert
+    @no_autograph
     def reduce_batch(line_no: Any, raw_lines: Any) -> Any:
         # Blank lines are skipped, like pandas does by default.
         keep = tf.strings.length(tf.strings.strip(raw_lines)) > 0

@@ -28,6 +28,7 @@ from tfstarter.data._prepare import (
     Prefetch,
     check_cache,
     check_prefetch,
+    no_autograph,
     prepare,
 )
 from tfstarter.data._scale import (
@@ -165,7 +166,7 @@ def from_image_directory(
         resize = True
     norm = check_normalize(normalize, (*size, channels))
 
-    @tf.autograph.experimental.do_not_convert
+    @no_autograph
     def load(file: Any, label: Any) -> Any:
         data = tf.io.read_file(file)
         image = tf.io.decode_image(data, channels=channels, expand_animations=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import tensorflow as tf
 
@@ -22,6 +22,8 @@ from tfstarter._checks import check_positive_int
 from tfstarter.errors import ArgumentTypeError
 
 AUTOTUNE = tf.data.AUTOTUNE
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # How many handles are decoded per call when samples are decoded in batches
 # before being cached one by one.
@@ -32,6 +34,20 @@ Cache = bool | str | os.PathLike[str]
 
 Prefetch = bool | int
 """``True`` (AUTOTUNE), ``False`` (none) or a number of batches."""
+
+
+def no_autograph(fn: F) -> F:
+    """Mark an internal dataset function as plain graph code (skip AutoGraph).
+
+    Our map functions use Python control flow only on Python values, so
+    AutoGraph's source conversion is wasted time when a pipeline is built.
+
+    Example:
+        >>> double = no_autograph(lambda x: x * 2)
+        >>> int(double(tf.constant(2)))
+        4
+    """
+    return cast("F", tf.autograph.experimental.do_not_convert(fn))
 
 
 def check_cache(value: object) -> Cache:

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import tensorflow as tf
 
+from tfstarter.data._prepare import no_autograph
 from tfstarter.errors import ConfigError, CorruptFileError
 
 # Dtypes tf.io.decode_raw reads directly, and unsigned ones it reads through a
@@ -213,7 +214,7 @@ def decoder(structure: Structure, *, batched: bool) -> Any:
         for leaf in leaf_list
     }
 
-    @tf.autograph.experimental.do_not_convert
+    @no_autograph
     def decode(records: Any) -> Any:
         parsed = (tf.io.parse_example if batched else tf.io.parse_single_example)(
             records, features

@@ -1,0 +1,361 @@
+"""Input-pipeline benchmark: what tfstarter.data costs, side by side in one run.
+
+1. Training throughput (samples/s) of a Keras MLP and CNN on MNIST at batch
+   128, fed by ``tfs.data.from_arrays`` vs by the same in-memory arrays passed
+   straight to ``model.fit``. Target: the pipeline costs at most 5%.
+2. Reading throughput (samples/s) of ``tfs.data.from_csv`` and
+   ``tfs.data.from_tfrecord`` vs hand-written ``tf.data`` pipelines reading the
+   same files (see ``_pipeline_baselines.py``). Target: no slower.
+
+Feeds are measured in alternation (A B A B ...) and the median is reported, so
+a slow moment of a shared machine hits both sides.
+
+    python benchmarks/pipeline.py          # full run; rewrites the docs page
+    python benchmarks/pipeline.py --quick  # smoke test (< 1 min); prints only
+
+The full run writes ``docs/benchmarks/pipeline.md``.
+
+Data comes from ``$TFSTARTER_DATA_DIR`` (or the other places
+`tfstarter.datasets.mnist` looks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_PAGE = ROOT / "docs" / "benchmarks" / "pipeline.md"
+BATCH = 128
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much work one run does."""
+
+    train_samples: int
+    timed_epochs: int
+    rounds: int
+    csv_rows: int
+    reader_passes: int
+
+
+FULL = Settings(
+    train_samples=60_000, timed_epochs=3, rounds=2, csv_rows=200_000, reader_passes=5
+)
+QUICK = Settings(
+    train_samples=4_000, timed_epochs=1, rounds=1, csv_rows=10_000, reader_passes=2
+)
+
+
+def cpu_model() -> str:
+    """Return the CPU model name, from /proc/cpuinfo where there is one."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    """Describe the machine and the library versions, one line."""
+    import keras
+    import tensorflow as tf
+
+    return (
+        f"{cpu_model()}, {os.cpu_count()} logical cores, "
+        f"{platform.system()} {platform.release()}; Python "
+        f"{platform.python_version()}, TensorFlow {tf.__version__}, Keras "
+        f"{keras.__version__}; {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
+    )
+
+
+# ----------------------------------------------------------------- training
+
+
+def build_model(kind: str) -> Any:
+    import keras
+
+    keras.utils.set_random_seed(0)
+    if kind == "MLP":
+        layers = [
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    else:  # the tutorials' MNIST CNN (workflow 5)
+        layers = [
+            keras.layers.Reshape((28, 28, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.Conv2D(8, 3, activation="relu"),
+            keras.layers.Conv2D(12, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    model = keras.Sequential([keras.Input((28, 28)), *layers])
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return model
+
+
+def epoch_rates(
+    kind: str, feed: str, x: Any, y: Any, settings: Settings
+) -> list[float]:
+    """Train one fresh model; return samples/s of every epoch after the first."""
+    import keras
+
+    import tfstarter as tfs
+
+    times: list[float] = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            times.append(time.perf_counter() - self.start)
+
+    model = build_model(kind)
+    epochs = 1 + settings.timed_epochs  # the first epoch traces the step
+    if feed == "memory":
+        model.fit(
+            x,
+            y,
+            batch_size=BATCH,
+            shuffle=True,
+            epochs=epochs,
+            verbose=0,
+            callbacks=[Clock()],
+        )
+    else:
+        ds = tfs.data.from_arrays(x, y, batch_size=BATCH, shuffle=True, seed=0)
+        model.fit(ds, epochs=epochs, shuffle=False, verbose=0, callbacks=[Clock()])
+    return [len(x) / t for t in times[1:]]
+
+
+def training_rows(settings: Settings) -> list[list[str]]:
+    import tfstarter as tfs
+
+    (x, y), _ = tfs.datasets.mnist()
+    x = (x[: settings.train_samples] / 255.0).astype("float32")
+    y = y[: settings.train_samples].astype("int64")
+    rows = []
+    for kind in ("MLP", "CNN"):
+        rates: dict[str, list[float]] = {"memory": [], "tfs": []}
+        for _ in range(settings.rounds):
+            for feed in rates:
+                rates[feed] += epoch_rates(kind, feed, x, y, settings)
+        memory, ours = (statistics.median(rates[f]) for f in ("memory", "tfs"))
+        cost = 1.0 - ours / memory
+        print(f"train {kind}: memory {memory:,.0f}/s, from_arrays {ours:,.0f}/s")
+        rows.append(
+            [
+                kind,
+                f"{memory:,.0f}",
+                f"{ours:,.0f}",
+                f"{cost:+.1%}",
+                _verdict(cost <= 0.05),
+            ]
+        )
+    return rows
+
+
+# ----------------------------------------------------------------- readers
+
+
+def pass_rate(make: Callable[[], Any], count: int) -> float:
+    """Samples/s of one full pass over a freshly built dataset."""
+    ds = make()
+    start = time.perf_counter()
+    for _ in ds:
+        pass
+    return count / (time.perf_counter() - start)
+
+
+def compare(
+    makers: dict[str, Callable[[], Any]], count: int, passes: int
+) -> dict[str, float]:
+    """Median samples/s of each pipeline, passes alternating between them."""
+    for make in makers.values():
+        pass_rate(make, count)  # warm-up: tracing, file cache
+    rates: dict[str, list[float]] = {name: [] for name in makers}
+    for _ in range(passes):
+        for name, make in makers.items():
+            rates[name].append(pass_rate(make, count))
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
+def reader_rows(settings: Settings, workdir: Path) -> tuple[list[list[str]], str]:
+    import numpy as np
+
+    import _pipeline_baselines as hand
+    import tfstarter as tfs
+
+    rows = []
+    # CSV: 16 float features and an integer label.
+    rng = np.random.default_rng(0)
+    n = settings.csv_rows
+    table = np.column_stack(
+        [rng.normal(size=(n, 16)).astype(np.float32), rng.integers(0, 10, n)]
+    )
+    csv_file = workdir / "table.csv"
+    header = ",".join([f"f{i}" for i in range(16)] + ["label"])
+    np.savetxt(csv_file, table, delimiter=",", header=header, comments="", fmt="%.7g")
+    start = time.perf_counter()
+    tfs.data.from_csv(csv_file, label="label", batch_size=BATCH)
+    build = time.perf_counter() - start
+    rates = compare(
+        {
+            "tfs": lambda: tfs.data.from_csv(csv_file, label="label", batch_size=BATCH)[
+                0
+            ],
+            "hand": lambda: hand.csv_by_batch(str(csv_file), 17, BATCH),
+            "tutorial": lambda: hand.csv_make_csv_dataset(
+                str(csv_file), "label", BATCH
+            ),
+        },
+        n,
+        settings.reader_passes,
+    )
+    rows.append(_reader_row(f"CSV, {n:,} rows x 17 columns", rates))
+    print(f"csv: {rates}, build (scan) {build:.2f} s")
+
+    # TFRecord: MNIST training images and labels, 4 shards.
+    (x, y), _ = tfs.datasets.mnist()
+    x, y = x[: settings.train_samples], y[: settings.train_samples]
+    folder = workdir / "mnist-tfrecord"
+    files = [str(f) for f in tfs.data.write_tfrecord(folder, x, y, num_shards=4)]
+    rates = compare(
+        {
+            "tfs": lambda: tfs.data.from_tfrecord(folder, batch_size=BATCH),
+            "hand": lambda: hand.tfrecord_by_batch(files, (28, 28), BATCH),
+            "tutorial": lambda: hand.tfrecord_by_record(files, (28, 28), BATCH),
+        },
+        len(x),
+        settings.reader_passes,
+    )
+    rows.append(
+        _reader_row(f"TFRecord, MNIST {len(x):,} x 28x28 uint8, 4 shards", rates)
+    )
+    print(f"tfrecord: {rates}")
+    return rows, f"{build:.2f} s for {n:,} rows"
+
+
+def _reader_row(name: str, rates: dict[str, float]) -> list[str]:
+    ratio = rates["tfs"] / rates["hand"]
+    return [
+        name,
+        f"{rates['tfs']:,.0f}",
+        f"{rates['hand']:,.0f}",
+        f"{rates['tutorial']:,.0f}",
+        f"{ratio:.2f}x",
+        _verdict(ratio >= 0.95),
+    ]
+
+
+def _verdict(ok: bool) -> str:
+    return "meets target" if ok else "**misses target**"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+TRAIN_HEADER = [
+    "model",
+    "in memory (samples/s)",
+    "tfs.data.from_arrays (samples/s)",
+    "pipeline cost",
+    "target",
+]
+READER_HEADER = [
+    "files",
+    "tfstarter",
+    "hand-written",
+    "tutorial pattern",
+    "tfstarter / hand-written",
+    "target",
+]
+
+
+def render(train: list[list[str]], readers: list[list[str]], build: str) -> str:
+    return f"""# Input pipelines
+
+Measured by `benchmarks/pipeline.py` on {machine()}.
+
+## Training throughput at batch {BATCH}
+
+Samples per second of `model.fit` on MNIST (60,000 images, float32 in
+memory), median over the epochs after the first, two fresh models per feed,
+feeds alternating. "in memory" passes the arrays to `model.fit(x, y,
+batch_size={BATCH}, shuffle=True)`; tfstarter passes
+`tfs.data.from_arrays(x, y, batch_size={BATCH}, shuffle=True, seed=0)`.
+Target: the pipeline costs at most 5% of the throughput.
+
+{_table(TRAIN_HEADER, train)}
+
+## Reading throughput at batch {BATCH}
+
+Samples per second of one full pass over the files (no shuffle, no model),
+median of alternating passes after a warm-up pass. "hand-written" reads
+and parses a batch at a time with `tf.data` (the fastest plain pipeline we
+know, in `benchmarks/_pipeline_baselines.py`); "tutorial pattern" is
+`tf.data.experimental.make_csv_dataset` for CSV and
+`parse_single_example` per record for TFRecord. Target: tfstarter is no
+slower than hand-written (ratio at least 0.95, the noise of these runs).
+
+{_table(READER_HEADER, readers)}
+
+`from_csv` also reads the file once when the pipeline is built, to learn and
+check the columns (types, vocabularies, statistics, missing values): {build}.
+That pass is not part of the epoch throughput above.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small data, one round; prints the tables and leaves the docs alone",
+    )
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    with tempfile.TemporaryDirectory() as tmp:
+        readers, build = reader_rows(settings, Path(tmp))
+    train = training_rows(settings)
+    page = render(train, readers, build)
+    if args.quick:
+        print(page)
+        print("(--quick: docs/benchmarks/pipeline.md left unchanged)")
+    else:
+        DOCS_PAGE.parent.mkdir(parents=True, exist_ok=True)
+        tmp_page = DOCS_PAGE.with_suffix(".md.tmp")
+        tmp_page.write_text(page, encoding="utf-8")
+        tmp_page.replace(DOCS_PAGE)
+        print(f"wrote {DOCS_PAGE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
