@@ -5,7 +5,7 @@ training), and returns a batched `tf.data.Dataset` that works with
 ``tfs.Trainer`` and with plain ``keras.Model.fit``. Shuffling is seeded and
 repeats per epoch; parallel work and prefetching use AUTOTUNE.
 
-Example:
+Examples:
     >>> import tfstarter as tfs
     >>> x = np.random.default_rng(0).normal(size=(100, 4)).astype("float32")
     >>> y = (x[:, 0] > 0).astype("int64")
@@ -27,8 +27,8 @@ from tfstarter.data._split import split
 from tfstarter.data._write_tfrecord import write_tfrecord
 
 __all__ = [
-    "DEFAULT_NA_VALUES",
     "CsvSchema",
+    "DEFAULT_NA_VALUES",
     "from_arrays",
     "from_csv",
     "from_image_directory",

@@ -114,7 +114,7 @@ def from_arrays(
             without ``shuffle=True``.
         ArgumentTypeError: if an argument has the wrong type.
 
-    Example:
+    Examples:
         >>> x = np.arange(10, dtype="float32").reshape(5, 2)
         >>> y = np.array([0, 1, 0, 1, 1])
         >>> ds = from_arrays(x, y, batch_size=2)

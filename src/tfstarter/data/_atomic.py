@@ -12,7 +12,7 @@ from pathlib import Path
 def temporary_name(target: Path) -> Path:
     """Return a hidden, unique temporary path beside ``target``.
 
-    Example:
+    Examples:
         >>> temporary_name(Path("out/part.tfrecord")).name.startswith(".part.tfrecord.")
         True
     """
@@ -26,7 +26,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     On an exception the temporary file is removed and ``target`` is untouched,
     so readers never see a half-written file.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> folder = Path(tempfile.mkdtemp())
         >>> with atomic_path(folder / "a.txt") as tmp:

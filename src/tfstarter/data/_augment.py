@@ -37,7 +37,7 @@ def augmenter(
         ConfigError: if ``augment`` is given for a pipeline with
             ``shuffle=False``.
 
-    Example:
+    Examples:
         >>> import keras
         >>> fn = augmenter(
         ...     keras.layers.RandomFlip("horizontal", seed=0),

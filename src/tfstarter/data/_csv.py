@@ -139,7 +139,7 @@ def from_csv(
         ConfigError: if options conflict or are out of range.
         ArgumentTypeError: if an argument has the wrong type.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> file = Path(tempfile.mkdtemp()) / "train.csv"
         >>> _ = file.write_text("size,color,price\n1,red,10\n2,blue,20\n3,red,30\n")

@@ -88,7 +88,7 @@ def read_header(path: Path, delimiter: str) -> list[str]:
         DataError: if the file is empty or its header has empty or duplicate
             names.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> file = Path(tempfile.mkdtemp()) / "a.csv"
         >>> _ = file.write_text("x, y\n1,2\n")

@@ -35,7 +35,7 @@ class CsvSchema:
         label_vocabulary: the sorted classes of a text label column; label
             ``i`` means ``label_vocabulary[i]``.
 
-    Example:
+    Examples:
         >>> schema = CsvSchema(
         ...     columns=("size", "color", "price"),
         ...     label=("price",),

@@ -87,8 +87,9 @@ def from_tfrecord(
         CorruptFileError: if the spec is malformed or a shard was truncated.
         ConfigError: if an option is invalid.
 
-    Example:
+    Examples:
         >>> import tempfile
+        >>> from tfstarter.data import write_tfrecord
         >>> folder = tempfile.mkdtemp()
         >>> x = np.arange(12, dtype="float64").reshape(6, 2)
         >>> _ = write_tfrecord(folder, x, np.arange(6), num_shards=3)

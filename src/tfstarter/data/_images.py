@@ -127,7 +127,7 @@ def from_image_directory(
             decoded.
         ConfigError: if an option is invalid.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> root = Path(tempfile.mkdtemp())
         >>> for name, value in [("cat", 0), ("dog", 255)]:

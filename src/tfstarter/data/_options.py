@@ -13,7 +13,7 @@ _MAX_SEED = 2**63 - 1
 def check_bool(name: str, value: object) -> bool:
     """Return ``value`` if it is a bool, else raise.
 
-    Example:
+    Examples:
         >>> check_bool("shuffle", True)
         True
     """
@@ -28,7 +28,7 @@ def check_bool(name: str, value: object) -> bool:
 def check_seed(seed: object) -> int | None:
     """Return ``seed`` if it is None or an integer in ``[0, 2**63)``, else raise.
 
-    Example:
+    Examples:
         >>> check_seed(42)
         42
     """

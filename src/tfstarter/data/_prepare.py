@@ -42,7 +42,7 @@ def no_autograph(fn: F) -> F:
     Our map functions use Python control flow only on Python values, so
     AutoGraph's source conversion is wasted time when a pipeline is built.
 
-    Example:
+    Examples:
         >>> double = no_autograph(lambda x: x * 2)
         >>> int(double(tf.constant(2)))
         4
@@ -53,7 +53,7 @@ def no_autograph(fn: F) -> F:
 def check_cache(value: object) -> Cache:
     """Return ``value`` if it is a valid ``cache=`` argument, else raise.
 
-    Example:
+    Examples:
         >>> check_cache(True)
         True
     """
@@ -68,7 +68,7 @@ def check_cache(value: object) -> Cache:
 def check_prefetch(value: object) -> Prefetch:
     """Return ``value`` if it is a valid ``prefetch=`` argument, else raise.
 
-    Example:
+    Examples:
         >>> check_prefetch(2)
         2
     """
@@ -124,7 +124,7 @@ def prepare(handles: tf.data.Dataset, plan: Plan) -> tf.data.Dataset:
     Returns:
         A batched `tf.data.Dataset`.
 
-    Example:
+    Examples:
         >>> ds = prepare(tf.data.Dataset.range(5), Plan(batch_size=2))
         >>> [batch.tolist() for batch in ds.as_numpy_iterator()]
         [[0, 1], [2, 3], [4]]

@@ -70,7 +70,7 @@ def structure_from_spec(element_spec: Any, path: str = "sample") -> Structure:
     Raises:
         ConfigError: for unknown dims, ragged/sparse parts or unsupported dtypes.
 
-    Example:
+    Examples:
         >>> spec = (tf.TensorSpec((2,), tf.float32), tf.TensorSpec((), tf.int64))
         >>> [leaf.key for leaf in structure_from_spec(spec)]
         ['f0', 'f1']
@@ -110,7 +110,7 @@ def structure_from_spec(element_spec: Any, path: str = "sample") -> Structure:
 def leaves(structure: Structure) -> list[Leaf]:
     """Return the leaves of ``structure`` in ``tf.nest`` flattening order.
 
-    Example:
+    Examples:
         >>> structure = (Leaf("f0", "int8", ()), {"a": Leaf("f1", "bool", (2,))})
         >>> [leaf.dtype for leaf in leaves(structure)]
         ['int8', 'bool']
@@ -121,7 +121,7 @@ def leaves(structure: Structure) -> list[Leaf]:
 def structure_to_json(structure: Structure) -> Any:
     """Return the JSON form of ``structure``.
 
-    Example:
+    Examples:
         >>> structure_to_json((Leaf("f0", "int8", ()),))["items"][0]["dtype"]
         'int8'
     """
@@ -141,7 +141,7 @@ def structure_from_json(data: Any, source: str) -> Structure:
     Raises:
         CorruptFileError: if the JSON does not describe a structure.
 
-    Example:
+    Examples:
         >>> structure_from_json(
         ...     {"kind": "tensor", "key": "f0", "dtype": "int8", "shape": [2]}, "spec"
         ... )
@@ -171,7 +171,7 @@ def structure_from_json(data: Any, source: str) -> Structure:
 def encode(values: list[npt.NDArray[Any]], leaf_list: list[Leaf]) -> bytes:
     """Serialize one sample (its flattened arrays) into ``tf.train.Example`` bytes.
 
-    Example:
+    Examples:
         >>> data = encode([np.array([1, 2], np.int16)], [Leaf("f0", "int16", (2,))])
         >>> isinstance(data, bytes)
         True
@@ -200,7 +200,7 @@ def decoder(structure: Structure, *, batched: bool) -> Any:
     and parses them all with one ``tf.io.parse_example`` and one
     ``tf.io.decode_raw`` per tensor.
 
-    Example:
+    Examples:
         >>> leaf = Leaf("f0", "int16", (2,))
         >>> record = encode([np.array([1, 2], np.int16)], [leaf])
         >>> decoder(leaf, batched=False)(tf.constant(record)).numpy().tolist()

@@ -19,7 +19,7 @@ Normalize = tuple[npt.ArrayLike, npt.ArrayLike]
 def check_rescale(rescale: object) -> float | None:
     """Return ``rescale`` as a float (or None) after checking it is finite and not 0.
 
-    Example:
+    Examples:
         >>> check_rescale(1 / 255)
         0.00392156862745098
     """
@@ -51,7 +51,7 @@ def check_normalize(
         ConfigError: if ``std`` holds a value <= 0 or a non-finite value, or the
             arrays do not broadcast to one sample.
 
-    Example:
+    Examples:
         >>> mean, std = check_normalize((0.5, 2.0), (3,))
         >>> float(mean), float(std)
         (0.5, 2.0)
@@ -100,7 +100,7 @@ def scaler(
     The result is ``(x * rescale - mean) / std`` (each part only when given);
     None when there is nothing to do.
 
-    Example:
+    Examples:
         >>> fn = scaler(0.5, None)
         >>> fn(tf.constant([2, 4])).numpy().tolist()
         [1.0, 2.0]
@@ -124,7 +124,7 @@ def on_features(
 ) -> Callable[..., Any] | None:
     """Lift a features-only batch function to ``(x, y)`` batches (labels untouched).
 
-    Example:
+    Examples:
         >>> fn = on_features(lambda x: x * 2, has_labels=True)
         >>> fn(1, "label")
         (2, 'label')

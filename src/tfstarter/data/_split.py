@@ -92,7 +92,7 @@ def split(
         DataError: if ``x`` and ``y`` differ in length or hold no samples.
         ArgumentTypeError: if an argument has the wrong type.
 
-    Example:
+    Examples:
         >>> x = np.arange(10)
         >>> y = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
         >>> (x_train, y_train), (x_val, y_val) = split(

@@ -69,7 +69,7 @@ class TFRecordSpec:
 def spec_path(path: str | os.PathLike[str]) -> Path:
     """Return the spec file for a folder (or the spec file itself).
 
-    Example:
+    Examples:
         >>> spec_path("shards").name
         'tfrecord_spec.json'
     """
@@ -84,7 +84,7 @@ def read_spec(path: str | os.PathLike[str]) -> TFRecordSpec:
         DatasetNotFoundError: if the folder, its spec or a shard is missing.
         CorruptFileError: if the spec is malformed or a shard has the wrong size.
 
-    Example:
+    Examples:
         >>> read_spec("shards").count  # doctest: +SKIP
         60000
     """

@@ -62,7 +62,7 @@ def write_tfrecord(
         ConfigError: if a sample has an unknown dimension or unsupported dtype,
             or an option is invalid.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> folder = tempfile.mkdtemp()
         >>> x = np.arange(12, dtype="float64").reshape(6, 2)
