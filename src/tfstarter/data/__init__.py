@@ -27,8 +27,8 @@ from tfstarter.data._split import split
 from tfstarter.data._write_tfrecord import write_tfrecord
 
 __all__ = [
-    "CsvSchema",
     "DEFAULT_NA_VALUES",
+    "CsvSchema",
     "from_arrays",
     "from_csv",
     "from_image_directory",

@@ -13,6 +13,7 @@ import tensorflow as tf
 from tfstarter._checks import NonFinitePolicy, check_one_of, check_positive_int
 from tfstarter.data._csv_scan import (
     ColumnStats,
+    MissingTokens,
     ScanResult,
     peek_non_numeric,
     read_header,
@@ -522,7 +523,7 @@ def _check_policies(
         column = stats[name]
         if column.non_finite and non_finite == "raise":
             raise DataError(
-                f"column {name!r} of {where!r} has {column.non_finite} infinite "
+                f"column {name!r} of {where!r} has {column.non_finite} infinite or NaN "
                 f"values (first on line {column.first_non_finite}). Fix them, or "
                 f"pass non_finite='drop' to skip those rows."
             )
@@ -575,7 +576,7 @@ def _parser(
             defaults.append(tf.constant(np.nan, tf.float64))
         else:
             defaults.append(tf.constant("", tf.string))
-    token_tensor = tf.constant(list(tokens) or [""], tf.string)
+    token_table = MissingTokens(tokens)
     tables = {
         name: _table(vocabulary) for name, vocabulary in schema.categorical.items()
     }
@@ -583,10 +584,7 @@ def _parser(
         _table(schema.label_vocabulary) if schema.label_dtype == "string" else None
     )
 
-    def is_missing(text: Any) -> Any:
-        if not tokens:
-            return tf.zeros_like(text, dtype=tf.bool)
-        return tf.reduce_any(text[..., None] == token_tensor, axis=-1)
+    is_missing = token_table.missing
 
     def number(value: Any, dtype: Any) -> Any:
         if value.dtype != tf.string:

@@ -33,6 +33,42 @@ _PEEK_ROWS = 1000
 _NO_LINE = np.iinfo(np.int64).max
 
 
+class MissingTokens:
+    """Recognises missing-value tokens with one hash-table lookup per field.
+
+    ``kind(text)`` is -1 for a value that is not missing, 0 for a missing
+    token ``tf.io.decode_csv`` reads as a float (the empty field and NaN
+    spellings, which it turns into NaN), 1 for other tokens such as "NA",
+    which need parsing as text.
+
+    Examples:
+        >>> tokens = MissingTokens(["", "NA", "nan"])
+        >>> tokens.kind(tf.constant(["", "NA", "nan", "1.5"])).numpy().tolist()
+        [0, 1, 0, -1]
+    """
+
+    def __init__(self, tokens: Sequence[str]) -> None:
+        self.any = bool(tokens)
+        keys = list(tokens) or ["\0"]
+        values = [0 if key.strip().lower() in {"", "nan"} else 1 for key in keys]
+        self.table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(keys, tf.string), tf.constant(values, tf.int64)
+            ),
+            default_value=-1,
+        )
+
+    def kind(self, text: Any) -> Any:
+        """Return -1 (present), 0 (missing, float-readable) or 1 (missing)."""
+        if not self.any:
+            return tf.fill(tf.shape(text), tf.constant(-1, tf.int64))
+        return self.table.lookup(text)
+
+    def missing(self, text: Any) -> Any:
+        """Return a boolean mask of the missing values of ``text``."""
+        return self.kind(text) >= 0
+
+
 @dataclass
 class ColumnStats:
     """What one pass learned about one column.
@@ -186,8 +222,7 @@ def scan(
     tracked_pos = [used.index(name) for name in tracked]
     numeric_set = set(numeric)
     numeric_mask = tf.constant([name in numeric_set for name in used])
-    tokens = tf.constant(list(na_values) or [""], dtype=tf.string)
-    has_tokens = bool(na_values)
+    tokens = MissingTokens(na_values)
 
     @no_autograph
     def reduce_batch(line_no: Any, raw_lines: Any) -> Any:
@@ -197,15 +232,12 @@ def scan(
         line = tf.boolean_mask(line_no, keep)[:, None]
         fields = tf.io.decode_csv(lines, [[""]] * len(header), field_delim=delimiter)
         text = tf.strings.strip(tf.stack([fields[i] for i in used_idx], axis=1))
-        if has_tokens:
-            missing = tf.reduce_any(text[..., None] == tokens, axis=-1)
-        else:
-            missing = tf.zeros_like(text, dtype=tf.bool)
+        kind = tokens.kind(text)
+        missing = kind >= 0
         number = tf.strings.regex_full_match(text, NUMBER_PATTERN) & ~missing
         values = tf.strings.to_number(tf.where(number, text, "0"), tf.float64)
         finite = number & tf.math.is_finite(values)
-        # decode_csv parses "" and NaN spellings as floats; other tokens need text.
-        odd_missing = missing & (text != "") & (tf.strings.lower(text) != "nan")
+        odd_missing = kind == 1
         safe = tf.where(finite, values, tf.zeros_like(values))
         whole = (safe == tf.floor(safe)) & (tf.abs(safe) <= _EXACT_INT)
 

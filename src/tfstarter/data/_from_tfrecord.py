@@ -17,6 +17,7 @@ from tfstarter.data._prepare import (
     Prefetch,
     check_cache,
     check_prefetch,
+    no_autograph,
     prepare,
 )
 from tfstarter.data._record_codec import Leaf, decoder
@@ -138,8 +139,13 @@ def from_tfrecord(
     file_ds = tf.data.Dataset.from_tensor_slices(files)
     if shuffle and cache is False:
         file_ds = file_ds.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
+
+    @no_autograph
+    def read(name: Any) -> Any:
+        return tf.data.TFRecordDataset(name, compression_type=compression)
+
     records = file_ds.interleave(
-        lambda name: tf.data.TFRecordDataset(name, compression_type=compression),
+        read,
         cycle_length=len(files),
         block_length=1,
         num_parallel_calls=tf.data.AUTOTUNE,
