@@ -24,26 +24,29 @@ def test_file_is_published_on_success(tmp_path: Path) -> None:
     assert sorted(p.name for p in target.parent.iterdir()) == ["model.h5"]
 
 
-def test_failure_leaves_no_target_and_no_temporary(tmp_path: Path) -> None:
-    target = tmp_path / "model.tflite"
-    with (
-        pytest.raises(RuntimeError, match="converter broke"),
-        staged(target, kind="file", overwrite=False) as temp,
-    ):
+def _export_that_breaks(target: Path, *, overwrite: bool) -> None:
+    with staged(target, kind="file", overwrite=overwrite) as temp:
         temp.write_text("half")
         raise RuntimeError("converter broke")
+
+
+def _export_racing_another_writer(target: Path) -> None:
+    with staged(target, kind="file", overwrite=False) as temp:
+        temp.write_text("mine")
+        target.write_text("someone else's")
+
+
+def test_failure_leaves_no_target_and_no_temporary(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="converter broke"):
+        _export_that_breaks(tmp_path / "model.tflite", overwrite=False)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_failure_keeps_the_previous_version(tmp_path: Path) -> None:
     target = tmp_path / "model.keras"
     target.write_text("old")
-    with (
-        pytest.raises(RuntimeError, match="broke"),
-        staged(target, kind="file", overwrite=True) as temp,
-    ):
-        temp.write_text("new, half")
-        raise RuntimeError("broke")
+    with pytest.raises(RuntimeError, match="converter broke"):
+        _export_that_breaks(target, overwrite=True)
     assert target.read_text() == "old"
 
 
@@ -51,7 +54,9 @@ def test_existing_file_needs_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "model.h5"
     target.write_text("old")
     with (
-        pytest.raises(ArtifactExistsError, match=r"model\.h5 already exists.*overwrite=True"),
+        pytest.raises(
+            ArtifactExistsError, match=r"model\.h5 already exists.*overwrite=True"
+        ),
         staged(target, kind="file", overwrite=False),
     ):
         pass  # pragma: no cover - never entered
@@ -62,12 +67,8 @@ def test_existing_file_needs_overwrite(tmp_path: Path) -> None:
 
 def test_target_appearing_meanwhile_is_not_clobbered(tmp_path: Path) -> None:
     target = tmp_path / "model.h5"
-    with (
-        pytest.raises(ArtifactExistsError, match="appeared while it was being exported"),
-        staged(target, kind="file", overwrite=False) as temp,
-    ):
-        temp.write_text("mine")
-        target.write_text("someone else's")
+    with pytest.raises(ArtifactExistsError, match="appeared while it was being"):
+        _export_racing_another_writer(target)
     assert target.read_text() == "someone else's"
     assert [p.name for p in tmp_path.iterdir()] == ["model.h5"]
 

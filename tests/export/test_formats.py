@@ -74,7 +74,7 @@ def test_content_of_another_format_is_reported(
 
 
 def test_folder_without_saved_model_is_corrupt(tmp_path: Path) -> None:
-    with pytest.raises(CorruptFileError, match="without saved_model.pb"):
+    with pytest.raises(CorruptFileError, match=r"without saved_model\.pb"):
         detect_format(tmp_path)
 
 

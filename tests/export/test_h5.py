@@ -1,7 +1,8 @@
-"""H5 files load back compiled, train on with the same optimizer, and leave the model alone.
+"""H5 files load back compiled, train on with the same optimizer, leave the model be.
 
-Covers the two Keras 3.15 traps: string loss aliases that H5 cannot load back,
-and the H5 writer popping the optimizer out of the live compile config.
+Covers the three Keras 3.15 traps: string loss aliases that H5 cannot load
+back, the H5 writer popping the optimizer out of the live compile config, and
+the H5 loader building the optimizer before the model's variables are known.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from tfstarter.errors import ArgumentTypeError, ArtifactExistsError, ConfigError
 def _plain_keras_h5_fails(model: keras.Model, path: Path) -> None:
     """The trap itself: Keras' own H5 save of a string-loss model cannot be loaded."""
     model.save(path)
-    with pytest.raises(ValueError, match="Could not deserialize 'keras.metrics.mse'"):
+    with pytest.raises(
+        ValueError, match=r"Could not deserialize 'keras\.metrics\.mse'"
+    ):
         keras.models.load_model(path)
 
 
@@ -31,7 +34,9 @@ def test_string_loss_aliases_load_back(tmp_path: Path, kit: SimpleNamespace) -> 
     loaded = keras.models.load_model(path)
     assert loaded.loss.__name__ == "mean_squared_error"
     x = kit.features(32)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(x, verbose=0), model.predict(x, verbose=0)
+    )
     # the live model still has its string loss
     assert model.get_compile_config()["loss"] == "mse"
 
@@ -116,7 +121,9 @@ def test_keras_loader_trap_is_avoided(tmp_path: Path, kit: SimpleNamespace) -> N
     model.fit(x, kit.class_labels(x), epochs=1, verbose=0)
     model.save(tmp_path / "plain.h5")
     with pytest.raises(ValueError, match="Unknown variable"):
-        _one_step(keras.models.load_model(tmp_path / "plain.h5"), x, kit.class_labels(x))
+        _one_step(
+            keras.models.load_model(tmp_path / "plain.h5"), x, kit.class_labels(x)
+        )
     ours = keras.models.load_model(tfs.export.h5(model, tmp_path / "ours.h5"))
     _one_step(ours, x, kit.class_labels(x))
     assert int(ours.optimizer.iterations) == 1
@@ -134,7 +141,7 @@ def test_suffix_is_checked(tmp_path: Path, kit: SimpleNamespace) -> None:
 
 
 def test_not_a_model_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ArgumentTypeError, match="`model` must be a keras.Model, got"):
+    with pytest.raises(ArgumentTypeError, match=r"`model` must be a keras\.Model, got"):
         tfs.export.h5("model", tmp_path / "model.h5")
 
 

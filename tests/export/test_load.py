@@ -57,7 +57,9 @@ def test_wrong_shapes_are_explained(artifacts: dict[str, Path]) -> None:
     predictor = tfs.export.load(artifacts["tflite"])
     with pytest.raises(
         DataError,
-        match=re.escape("`x` must have shape (n_samples, 4) for m.tflite, got array of shape (4,)")
+        match=re.escape(
+            "`x` must have shape (n_samples, 4) for m.tflite, got array of shape (4,)"
+        )
         + ".*Add the batch dimension: x\\[None\\]",
     ):
         predictor.predict(np.zeros(4))

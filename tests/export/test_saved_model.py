@@ -59,7 +59,9 @@ def test_keras_cannot_load_it_but_load_can(
         predictor = tfs.export.load(path)
         assert predictor.format == "saved_model" and predictor.path == exported
         x = kit.features(5)
-        np.testing.assert_allclose(predictor.predict(x), trained_classifier(x), atol=1e-6)
+        np.testing.assert_allclose(
+            predictor.predict(x), trained_classifier(x), atol=1e-6
+        )
 
 
 def test_versions_count_up_and_are_protected(
@@ -80,20 +82,28 @@ def test_versions_count_up_and_are_protected(
     assert sorted(p.name for p in base.iterdir()) == ["1", "2", "7"]
 
 
-def test_bad_versions_and_paths(tmp_path: Path, trained_classifier: keras.Model) -> None:
-    with pytest.raises(ConfigError, match="`version` must be a positive integer, got 0"):
+def test_bad_versions_and_paths(
+    tmp_path: Path, trained_classifier: keras.Model
+) -> None:
+    with pytest.raises(
+        ConfigError, match="`version` must be a positive integer, got 0"
+    ):
         tfs.export.saved_model(trained_classifier, tmp_path / "m", version=0)
     with pytest.raises(ArgumentTypeError, match="`version` must be a positive integer"):
         tfs.export.saved_model(trained_classifier, tmp_path / "m", version="1")  # type: ignore[arg-type]
     (tmp_path / "file").write_text("x")
-    with pytest.raises(ConfigError, match="but .*file is a file"):
+    with pytest.raises(ConfigError, match=r"but .*file is a file"):
         tfs.export.saved_model(trained_classifier, tmp_path / "file")
 
 
 def test_models_with_two_inputs_are_refused(tmp_path: Path) -> None:
     a, b = keras.Input((2,)), keras.Input((3,))
-    model = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.Concatenate()([a, b])))
-    with pytest.raises(ExportError, match=r"2 inputs and 1 outputs.*tfstarter\.export\.keras"):
+    model = keras.Model(
+        [a, b], keras.layers.Dense(1)(keras.layers.Concatenate()([a, b]))
+    )
+    with pytest.raises(
+        ExportError, match=r"2 inputs and 1 outputs.*tfstarter\.export\.keras"
+    ):
         tfs.export.saved_model(model, tmp_path / "m")
 
 

@@ -42,7 +42,9 @@ def wide() -> SimpleNamespace:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory, wide: SimpleNamespace) -> dict[str, Path]:
+def files(
+    tmp_path_factory: pytest.TempPathFactory, wide: SimpleNamespace
+) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("tflite")
     out = {}
     for mode in (None, "dynamic", "float16", "int8"):
@@ -56,7 +58,8 @@ def files(tmp_path_factory: pytest.TempPathFactory, wide: SimpleNamespace) -> di
 
 
 @pytest.mark.parametrize(
-    ("mode", "ratio"), [("None", 1.0), ("dynamic", 0.45), ("float16", 0.6), ("int8", 0.5)]
+    ("mode", "ratio"),
+    [("None", 1.0), ("dynamic", 0.45), ("float16", 0.6), ("int8", 0.5)],
 )
 def test_modes_are_detected_and_shrink_the_file(
     files: dict[str, Path], wide: SimpleNamespace, mode: str, ratio: float
@@ -81,7 +84,9 @@ def test_signature_and_dynamic_batch_in_plain_litert(
 
 
 @pytest.mark.parametrize("batch", [1, 7, 300])
-def test_any_batch_size(files: dict[str, Path], wide: SimpleNamespace, batch: int) -> None:
+def test_any_batch_size(
+    files: dict[str, Path], wide: SimpleNamespace, batch: int
+) -> None:
     x = np.random.default_rng(batch).normal(size=(batch, WIDE)).astype("float32")
     predictor = tfs.export.load(files["None"])
     expected = np.asarray(wide.model(x))
@@ -169,7 +174,11 @@ def test_existing_file_is_refused_before_converting(
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"quantize": "int4"}, ConfigError, "`quantize` must be one of None, 'dynamic'"),
+        (
+            {"quantize": "int4"},
+            ConfigError,
+            "`quantize` must be one of None, 'dynamic'",
+        ),
         ({"quantize": "int8"}, ConfigError, "`representative_data` is None"),
         (
             {"quantize": "dynamic", "representative_data": np.zeros((2, WIDE))},
@@ -181,7 +190,9 @@ def test_existing_file_is_refused_before_converting(
         (
             {"quantize": "int8", "representative_data": np.zeros((2, 3))},
             DataError,
-            re.escape("has shape (2, 3), but the model takes inputs of shape (n_samples, 40)"),
+            re.escape(
+                "has shape (2, 3), but the model takes inputs of shape (n_samples, 40)"
+            ),
         ),
         (
             {"quantize": "int8", "representative_data": np.full((2, WIDE), np.nan)},
@@ -199,11 +210,19 @@ def test_existing_file_is_refused_before_converting(
             "must be an array of model inputs",
         ),
         (
-            {"quantize": "int8", "representative_data": np.zeros((4, WIDE)), "calibration_samples": 0},
+            {
+                "quantize": "int8",
+                "representative_data": np.zeros((4, WIDE)),
+                "calibration_samples": 0,
+            },
             ConfigError,
             "`calibration_samples` must be a positive integer, got 0",
         ),
-        ({"tolerance": 0.1}, ArgumentTypeError, "`tolerance` must be a tfstarter.export.Tolerance"),
+        (
+            {"tolerance": 0.1},
+            ArgumentTypeError,
+            "`tolerance` must be a tfstarter.export.Tolerance",
+        ),
     ],
 )
 def test_bad_options_are_refused(

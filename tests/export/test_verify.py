@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -71,8 +72,8 @@ def test_failure_says_by_how_much(
     with pytest.raises(
         VerificationError,
         match=r"keras artifact .*model\.keras does not reproduce the model on 200 "
-        r"samples: max \|difference\| [0-9.e-]+ exceeds the allowed [0-9.e-]+ \([0-9.e+]+ "
-        r"times the limit\)",
+        r"samples: max \|difference\| [0-9.e-]+ exceeds the allowed [0-9.e-]+ "
+        r"\([0-9.e+]+ times the limit\)",
     ):
         tfs.export.verify(keras_file, other, x)
     report = tfs.export.verify(keras_file, other, x, raise_on_failure=False)
@@ -105,7 +106,8 @@ def test_agreement_failure_counts_the_samples(
 def test_model_of_another_shape_is_reported(keras_file: Path) -> None:
     other = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3)])
     with pytest.raises(
-        VerificationError, match=r"takes inputs of shape \(None, 4\) but the model takes"
+        VerificationError,
+        match=r"takes inputs of shape \(None, 4\) but the model takes",
     ):
         tfs.export.verify(keras_file, other, np.zeros((2, 5)))
     wider = keras.Sequential([keras.Input((4,)), keras.layers.Dense(7)])
@@ -137,7 +139,7 @@ def test_bad_samples(
 
 def test_bad_arguments(keras_file: Path, trained_classifier: keras.Model) -> None:
     x = np.zeros((2, 4))
-    with pytest.raises(ArgumentTypeError, match="`model` must be a keras.Model"):
+    with pytest.raises(ArgumentTypeError, match=r"`model` must be a keras\.Model"):
         tfs.export.verify(keras_file, "model", x)
     with pytest.raises(ArgumentTypeError, match="`tolerance` must be a tfstarter"):
         tfs.export.verify(keras_file, trained_classifier, x, tolerance=1e-3)  # type: ignore[arg-type]
@@ -154,7 +156,9 @@ def test_heads(tmp_path: Path, kit: SimpleNamespace) -> None:
     path = tfs.export.keras(binary, tmp_path / "b.keras")
     x = kit.features(10)
     assert tfs.export.verify(path, binary, x).argmax_agreement == 1.0
-    assert tfs.export.verify(path, binary, x, head="regression").argmax_agreement is None
+    assert (
+        tfs.export.verify(path, binary, x, head="regression").argmax_agreement is None
+    )
     regressor = kit.make_regressor()  # two linear outputs: not classes
     path = tfs.export.keras(regressor, tmp_path / "r.keras")
     assert tfs.export.verify(path, regressor, x).argmax_agreement is None
@@ -167,9 +171,18 @@ def test_heads(tmp_path: Path, kit: SimpleNamespace) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"atol": -1.0, "rtol": 0.0, "min_agreement": 0.5}, "`atol` must be a number >= 0"),
-        ({"atol": 0.0, "rtol": math.nan, "min_agreement": 0.5}, "`rtol` must be a number"),
-        ({"atol": 0.0, "rtol": 0.0, "min_agreement": 99.0}, r"fraction of samples in \[0, 1\]"),
+        (
+            {"atol": -1.0, "rtol": 0.0, "min_agreement": 0.5},
+            "`atol` must be a number >= 0",
+        ),
+        (
+            {"atol": 0.0, "rtol": math.nan, "min_agreement": 0.5},
+            "`rtol` must be a number",
+        ),
+        (
+            {"atol": 0.0, "rtol": 0.0, "min_agreement": 99.0},
+            r"fraction of samples in \[0, 1\]",
+        ),
     ],
 )
 def test_tolerance_is_validated(kwargs: dict[str, float], message: str) -> None:
@@ -189,6 +202,6 @@ def test_default_tolerances_cover_every_format_and_mode() -> None:
     }
     # lossier modes are never held tighter than less lossy ones
     order = ["keras", "tflite", "tflite-float16", "tflite-dynamic", "tflite-int8"]
-    for tighter, looser in zip(order, order[1:], strict=False):
+    for tighter, looser in itertools.pairwise(order):
         assert DEFAULT_TOLERANCES[tighter].atol <= DEFAULT_TOLERANCES[looser].atol
         assert DEFAULT_TOLERANCES[tighter].rtol <= DEFAULT_TOLERANCES[looser].rtol

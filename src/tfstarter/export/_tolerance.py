@@ -9,11 +9,20 @@ A check passes when
 * for classifiers, the fraction of samples whose predicted class agrees is at
   least ``min_agreement``.
 
-The defaults in `DEFAULT_TOLERANCES` were measured on the tfstarter model
-builders (see the export guide): Keras files and SavedModels run the very same
-kernels and match to float32 rounding; TFLite float32 uses other kernels
-(XNNPACK); float16 weights carry ~3 significant digits; dynamic-range and
-int8 quantization round weights (and, for int8, activations) to 8 bits.
+The defaults in `DEFAULT_TOLERANCES` come from measurements on every model
+configuration tfstarter builds (see the export guide), with a margin of about
+5x: Keras files and SavedModels run the very same kernels and matched exactly;
+TFLite float32 uses other kernels (XNNPACK) and differed by < 1e-6; float16
+weights carry ~3 significant digits (< 2e-3 measured); dynamic-range and
+int8 quantization round weights (and, for int8, activations) to 8 bits
+(< 3% of the output range measured on in-distribution inputs; inputs outside
+the calibrated range are clipped and can exceed it).
+
+The agreement floors of the quantized modes flag broken exports (wrong
+calibration data, a layer quantized badly), not the expected flips of
+near-ties: a sample whose two best classes are within a few quantization steps
+may flip. A well-trained MNIST CNN keeps > 99% agreement in int8; a briefly
+trained model with many unsure predictions can be as low as ~93%.
 """
 
 from __future__ import annotations
@@ -81,7 +90,7 @@ DEFAULT_TOLERANCES = MappingProxyType(
         "tflite": Tolerance(atol=1e-4, rtol=1e-4, min_agreement=0.99),
         "tflite-float16": Tolerance(atol=5e-3, rtol=5e-3, min_agreement=0.98),
         "tflite-dynamic": Tolerance(atol=2e-2, rtol=5e-2, min_agreement=0.95),
-        "tflite-int8": Tolerance(atol=2e-2, rtol=1e-1, min_agreement=0.95),
+        "tflite-int8": Tolerance(atol=2e-2, rtol=1e-1, min_agreement=0.90),
     }
 )
 """The default `Tolerance` of each format, keyed by ``format[-quantize]``.
@@ -92,5 +101,5 @@ DEFAULT_TOLERANCES = MappingProxyType(
 | `tflite` (float32) | 1e-4 | 1e-4 | 99% |
 | `tflite-float16` | 5e-3 | 5e-3 | 98% |
 | `tflite-dynamic` | 2e-2 | 5e-2 | 95% |
-| `tflite-int8` | 2e-2 | 1e-1 | 95% |
+| `tflite-int8` | 2e-2 | 1e-1 | 90% |
 """
