@@ -183,26 +183,30 @@ def from_csv(
             schema, labels, header, file, columns=columns, categorical=categorical
         )
         forced: set[str] = set()
-        track = set(schema.categorical)
-        if schema.label_dtype == "string":
-            track |= set(labels)
+        # Only a text label's values are needed: to find unknown classes.
+        track = set(labels) if schema.label_dtype == "string" else set()
+        numeric = set(schema.numeric) | (set(labels) - track)
+        limit = max(max_categories, len(schema.label_vocabulary))
     else:
         features, forced = _features_from_args(
             header, labels, columns, categorical, file
         )
         track = forced | peek_non_numeric(file, header, delimiter, tokens)
+        numeric = set(features) | set(labels)
+        limit = max_categories
     used = [*features, *labels]
     _check_in_header("column", used, header, file)
     track &= set(used)
+    numeric -= track
     result = scan(
         file,
         header,
         used=used,
         track=track,
-        numeric=set(used) - track,
+        numeric=numeric,
         na_values=tokens,
         delimiter=delimiter,
-        max_categories=max_categories,
+        max_categories=limit,
     )
     stats = result.columns
     if schema is None:
@@ -219,7 +223,7 @@ def from_csv(
                 header,
                 used=used,
                 track=set(flipped),
-                numeric=set(used) - track - set(flipped),
+                numeric=numeric - set(flipped),
                 na_values=tokens,
                 delimiter=delimiter,
                 max_categories=max_categories,
