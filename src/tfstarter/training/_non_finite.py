@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -97,7 +98,7 @@ class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
         >>> guard.on_epoch_begin(0)
         >>> for loss in (0.1, 0.2, float("inf")):
         ...     watch.observe(tf.constant(loss))
-        >>> guard.on_train_batch_end(31)
+        >>> guard.on_train_batch_end(31, {"loss": float("inf")})
         Traceback (most recent call last):
         ...
         tfstarter.errors.TrainingError: the loss became inf at epoch 1, batch 2 ...
@@ -116,5 +117,12 @@ class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
         self._watch.reset()
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        """Check the watch after each compiled call."""
-        self._watch.check(self._epoch)
+        """Check the running loss after each call; on NaN/Inf, find the batch.
+
+        The running loss of the epoch turns NaN/Inf with the first bad batch,
+        and Keras hands it over already converted, so the check is free; the
+        watch is read only when there is something to report.
+        """
+        value = (logs or {}).get("loss")
+        if value is None or not math.isfinite(float(value)):
+            self._watch.check(self._epoch)

@@ -1,0 +1,160 @@
+"""Models and training contenders for ``benchmarks/trainer.py``.
+
+Every contender trains the same model (same seed) on the same ``tf.data``
+pipeline with the same optimizer, loss and metric, and exposes ``warm_up()``
+(one untimed epoch that traces everything) and ``epochs(n)`` (n timed passes over
+the data in one call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+import tfstarter as tfs
+
+SEED = 0
+
+
+def mlp() -> keras.Model:
+    """Workflow 4's dense MNIST classifier (without dropout)."""
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
+
+
+def cnn() -> keras.Model:
+    """Workflow 5's small convolutional MNIST classifier."""
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Reshape((28, 28, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.Conv2D(8, 3, activation="relu"),
+            keras.layers.Conv2D(12, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
+
+
+MODELS: dict[str, Callable[[], keras.Model]] = {"MLP": mlp, "CNN": cnn}
+
+
+def compiled(name: str, *, steps_per_execution: int = 1) -> keras.Model:
+    """A freshly built and compiled model (Adam, sparse CE from logits, accuracy)."""
+    keras.utils.set_random_seed(SEED)
+    model = MODELS[name]()
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
+@dataclass
+class Contender:
+    """One way of training: a label, its settings, and how to run it."""
+
+    label: str
+    settings: str
+    warm_up: Callable[[], Any]
+    epochs: Callable[[int], Any]
+
+
+def plain_fit(
+    name: str, data: tf.data.Dataset, *, steps_per_execution: int = 1
+) -> Contender:
+    model = compiled(name, steps_per_execution=steps_per_execution)
+    return Contender(
+        label="plain model.fit" + (" (spe)" if steps_per_execution > 1 else ""),
+        settings=f"steps_per_execution={steps_per_execution}",
+        warm_up=lambda: model.fit(data, verbose=0, shuffle=False),
+        epochs=lambda n: model.fit(data, epochs=n, verbose=0, shuffle=False),
+    )
+
+
+def trainer(
+    name: str,
+    data: tf.data.Dataset,
+    *,
+    loop: str,
+    steps_per_execution: int | str = "auto",
+) -> Contender:
+    model = compiled(name)
+    run = tfs.Trainer(model, loop, steps_per_execution=steps_per_execution)  # type: ignore[arg-type]
+    resolved = (
+        f"auto = {tfs.training.AUTO_STEPS_PER_EXECUTION}"
+        if steps_per_execution == "auto"
+        else str(steps_per_execution)
+    )
+    suffix = "" if steps_per_execution == "auto" else f", spe={steps_per_execution}"
+    return Contender(
+        label=f'Trainer(loop="{loop}"{suffix})',
+        settings=f"steps_per_execution={resolved}",
+        warm_up=lambda: run.fit(data, verbose=0),
+        epochs=lambda n: run.fit(data, epochs=n, verbose=0),
+    )
+
+
+def hand_loop(name: str, data: tf.data.Dataset) -> Contender:
+    """The loop of TensorFlow's "custom training loop" guide, as written there."""
+    model = compiled(name)
+    optimizer = model.optimizer
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    accuracy = keras.metrics.SparseCategoricalAccuracy()
+
+    @tf.function
+    def train_step(x: Any, y: Any) -> Any:
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            loss = loss_fn(y, logits)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        accuracy.update_state(y, logits)
+        return loss
+
+    def epochs(count: int) -> None:
+        for _ in range(count):
+            accuracy.reset_state()
+            for x, y in data:
+                train_step(x, y)
+
+    return Contender(
+        label="hand-written tf.function loop",
+        settings="one tf.function call per batch (`for x, y in ds`)",
+        warm_up=lambda: epochs(1),
+        epochs=epochs,
+    )
+
+
+def contenders(
+    name: str, data: tf.data.Dataset, *, like_for_like: bool
+) -> list[Contender]:
+    """The four headline contenders, plus the like-for-like variants."""
+    runs = [
+        plain_fit(name, data),
+        trainer(name, data, loop="fit"),
+        trainer(name, data, loop="custom"),
+        hand_loop(name, data),
+    ]
+    if like_for_like:
+        spe = tfs.training.AUTO_STEPS_PER_EXECUTION
+        runs += [
+            plain_fit(name, data, steps_per_execution=spe),
+            trainer(name, data, loop="fit", steps_per_execution=1),
+            trainer(name, data, loop="custom", steps_per_execution=1),
+        ]
+    return runs

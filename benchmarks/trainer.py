@@ -1,0 +1,185 @@
+"""Trainer speed: samples/s of the two Trainer loops, model.fit and a hand loop.
+
+Every contender trains the same model on the same MNIST-shaped data (random
+uint8 images 28x28 scaled to [0, 1], 10 classes; the values do not affect the
+speed) through the same ``tf.data`` pipeline, side by side in one process.
+Contenders are timed a few epochs per call, interleaved in rounds (the order
+rotates every round), after an untimed warm-up epoch that traces everything; the
+table shows the median samples/s over the rounds.
+
+    python benchmarks/trainer.py          # full run: writes docs/benchmarks/trainer.md
+    python benchmarks/trainer.py --quick  # well under a minute: prints, writes nothing
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tfstarter as tfs
+from _trainer_contenders import Contender, contenders
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks" / "trainer.md"
+SAMPLES = {"MLP": 12_800, "CNN": 3_200}
+QUICK_SAMPLES = {"MLP": 1_024, "CNN": 128}
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+        f"tfstarter {tfs.__version__}; {datetime.date.today().isoformat()}"
+    )
+
+
+def mnist_shaped(samples: int, batch: int) -> tf.data.Dataset:
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(samples, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, size=samples)
+    return tfs.data.from_arrays(x, y, batch_size=batch, rescale=1 / 255)
+
+
+def measure(
+    runs: list[Contender], samples: int, rounds: int, epochs: int
+) -> dict[str, list[float]]:
+    for run in runs:
+        run.warm_up()
+    rates: dict[str, list[float]] = {run.label: [] for run in runs}
+    for round_index in range(rounds):
+        shift = round_index % len(runs)
+        for run in runs[shift:] + runs[:shift]:
+            start = time.perf_counter()
+            run.epochs(epochs)
+            rates[run.label].append(epochs * samples / (time.perf_counter() - start))
+    return rates
+
+
+def table(
+    results: list[tuple[str, int, list[Contender], dict[str, list[float]]]],
+) -> str:
+    lines = [
+        "| model | batch | contender | settings | samples/s "
+        "| vs plain fit | vs hand loop |",
+        "|---|---:|---|---|---:|---:|---:|",
+    ]
+    for name, batch, runs, rates in results:
+        median = {label: statistics.median(values) for label, values in rates.items()}
+        fit = median["plain model.fit"]
+        hand = median["hand-written tf.function loop"]
+        for run in runs:
+            rate = median[run.label]
+            lines.append(
+                f"| {name} | {batch} | {run.label} | {run.settings} | {rate:,.0f} "
+                f"| {rate / fit:.2f}x | {rate / hand:.2f}x |"
+            )
+    return "\n".join(lines)
+
+
+def write_doc(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".md.tmp")
+    temporary.write_text(text)
+    temporary.replace(path)
+
+
+DOC_TEMPLATE = """# Trainer speed
+
+Training samples per second, timed over {epochs} epochs per call on
+{samples} MNIST-shaped samples (uint8 28x28 images scaled to [0, 1], 10
+classes), Adam, sparse categorical cross-entropy from logits, accuracy
+metric; the median of {rounds} interleaved rounds, after an untimed warm-up
+epoch that traces every compiled function. Produced by
+`python benchmarks/trainer.py`.
+
+**Machine:** {machine}
+
+The first four rows of each block are the headline contenders, each with its
+defaults: plain `model.fit` (Keras' default `steps_per_execution=1`), the two
+Trainer loops (tfstarter's default `steps_per_execution="auto"`, which runs
+{auto} steps per compiled call when no callback listens to the per-batch
+hooks, as here with `verbose=0`), and the loop of TensorFlow's custom-training
+guide (one `tf.function` call per batch). The rows marked `spe` compare like
+with like: `model.fit` with the same {auto} steps per call, and the Trainer
+loops held to one step per call.
+
+{table}
+
+How to read it:
+
+- `Trainer(loop="custom")` vs `plain model.fit`: what a user gets by default.
+- `Trainer(loop="custom", spe=1)` vs `plain model.fit`: the same settings; the
+  difference is the loop itself (batches read inside the graph, no per-batch
+  Python work when no callback listens).
+- `Trainer(loop="fit", spe=1)` vs `plain model.fit`: the cost of the Trainer's
+  wrapping of `model.fit` (the same step, installed for the call).
+
+Timings on a shared machine are noisy; rerun on a quiet one before comparing
+numbers from different runs.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small, fast, no doc")
+    parser.add_argument("--samples", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--models", nargs="+", default=["MLP", "CNN"])
+    parser.add_argument("--batches", nargs="+", type=int, default=[32, 128])
+    parser.add_argument("--output", type=Path, default=DOC)
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (1 if args.quick else 5)
+    epochs = 2 if args.quick else 3
+    results = []
+    for name in args.models:
+        samples = args.samples or (QUICK_SAMPLES if args.quick else SAMPLES)[name]
+        for batch in args.batches:
+            data = mnist_shaped(samples, batch)
+            runs = contenders(name, data, like_for_like=not args.quick)
+            rates = measure(runs, samples, rounds, epochs)
+            results.append((name, batch, runs, rates))
+            print(f"{name} batch {batch}: done", file=sys.stderr, flush=True)
+    text = table(results)
+    print(f"Machine: {machine()}\n\n{text}")
+    if not args.quick:
+        write_doc(
+            DOC_TEMPLATE.format(
+                samples=", ".join(f"{n:,} ({m})" for m, n in SAMPLES.items()),
+                rounds=rounds,
+                epochs=epochs,
+                machine=machine(),
+                table=text,
+                auto=tfs.training.AUTO_STEPS_PER_EXECUTION,
+            ),
+            args.output,
+        )
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
