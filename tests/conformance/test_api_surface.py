@@ -29,8 +29,8 @@ DOCUMENTED: dict[str, set[str]] = {
         "VerificationError",
     },
     "tfstarter.data": {
+        "CSV_NA_VALUES",
         "CsvSchema",
-        "DEFAULT_NA_VALUES",
         "from_arrays",
         "from_csv",
         "from_image_directory",

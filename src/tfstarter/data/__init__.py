@@ -19,7 +19,7 @@ Examples:
 from __future__ import annotations
 
 from tfstarter.data._arrays import from_arrays
-from tfstarter.data._csv import DEFAULT_NA_VALUES, from_csv
+from tfstarter.data._csv import CSV_NA_VALUES, from_csv
 from tfstarter.data._csv_schema import CsvSchema
 from tfstarter.data._from_tfrecord import from_tfrecord
 from tfstarter.data._images import from_image_directory
@@ -27,7 +27,7 @@ from tfstarter.data._split import split
 from tfstarter.data._write_tfrecord import write_tfrecord
 
 __all__ = [
-    "DEFAULT_NA_VALUES",
+    "CSV_NA_VALUES",
     "CsvSchema",
     "from_arrays",
     "from_csv",

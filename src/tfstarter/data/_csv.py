@@ -40,7 +40,7 @@ from tfstarter.errors import (
 MissingPolicy = Literal["raise", "drop", "fill"]
 Layout = Literal["matrix", "dict"]
 
-DEFAULT_NA_VALUES: tuple[str, ...] = ("", "NA", "N/A", "NaN", "nan", "null", "None")
+CSV_NA_VALUES: tuple[str, ...] = ("", "NA", "N/A", "NaN", "nan", "null", "None")
 """Field values (after stripping spaces) that `from_csv` treats as missing."""
 
 # Lines parsed per call when rows must be dropped before batching.
@@ -56,7 +56,7 @@ def from_csv(
     categorical: Sequence[str] = (),
     missing: MissingPolicy = "raise",
     non_finite: NonFinitePolicy = "raise",
-    na_values: Sequence[str] = DEFAULT_NA_VALUES,
+    na_values: Sequence[str] = CSV_NA_VALUES,
     layout: Layout = "matrix",
     normalize: bool = False,
     batch_size: int = 32,
