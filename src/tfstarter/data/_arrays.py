@@ -139,7 +139,6 @@ def from_arrays(
 
     x = as_arrays("x", x)
     y = None if y is None else as_arrays("y", y)
-    features: Any = x
     check_same_length(x, y)
     keep = check_finite("x", x, policy=non_finite)
     if y is not None:
@@ -168,6 +167,7 @@ def from_arrays(
             f"with keys {sorted(x)}. Scale the arrays before passing them, or "
             f"scale inside map=."
         )
+    features: Any = x
     sample_shape = (
         None if isinstance(x, Mapping) or map is not None else features.shape[1:]
     )

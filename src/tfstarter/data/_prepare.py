@@ -151,10 +151,10 @@ def prepare(handles: tf.data.Dataset, plan: Plan) -> tf.data.Dataset:
         )
     if element_fn is not None:
         dataset = _map(dataset, element_fn)
-    if element_fn is None:
+    if plan.element_fn is None and plan.cache is False:
         # Batching scalar handles is cheaper than scheduling parallel copies.
         dataset = dataset.batch(plan.batch_size, drop_remainder=plan.drop_remainder)
-    else:
+    else:  # decoded samples: copy them into batches in parallel
         dataset = dataset.batch(
             plan.batch_size,
             drop_remainder=plan.drop_remainder,
