@@ -250,10 +250,10 @@ def bundle(
         >>> result = tfs.export.bundle(
         ...     model, tempfile.mkdtemp() + "/bundle", formats=("keras", "tflite")
         ... )
-        >>> [entry["path"] for entry in result.manifest["artifacts"]]
-        ['model.keras', 'model.tflite']
-        >>> json.loads(result.manifest_path.read_text())["artifacts"][1]["key"]
-        'tflite'
+        >>> sorted(path.name for path in result.path.iterdir())
+        ['manifest.json', 'model.keras', 'model.tflite']
+        >>> json.loads(result.manifest_path.read_text()) == result.manifest
+        True
     """
     spec = io_spec(model)
     plan = _plan(formats, quantize)

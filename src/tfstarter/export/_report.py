@@ -27,7 +27,9 @@ class VerificationReport:
             head); ``None`` for regression.
         min_agreement: the agreement the tolerance required (``None`` for
             regression).
-        latency_s: mean seconds per sample in the artifact's runtime.
+        latency_s: mean seconds per sample in the artifact's runtime, running
+            the whole sample in batches of ``batch_size`` (see `verify`; the
+            export benchmark measures batch-1 latency).
         passed: whether both the difference and the agreement are within the
             tolerance.
 
