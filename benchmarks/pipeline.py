@@ -318,8 +318,10 @@ Target: the pipeline costs at most 5% of the throughput.
 
 Samples per second of one full pass over the files (no shuffle, no model),
 median of alternating passes after a warm-up pass. "hand-written" reads
-and parses a batch at a time with `tf.data` (the fastest plain pipeline we
-know, in `benchmarks/_pipeline_baselines.py`); "tutorial pattern" is
+and parses a batch at a time with plain `tf.data`
+(`TFRecordDataset(files, num_parallel_reads=AUTOTUNE)` or
+`TextLineDataset`, then one `parse_example` / `decode_csv` per batch; see
+`benchmarks/_pipeline_baselines.py`); "tutorial pattern" is
 `tf.data.experimental.make_csv_dataset` for CSV and
 `parse_single_example` per record for TFRecord. Target: tfstarter is no
 slower than hand-written (ratio at least 0.95, the noise of these runs).
