@@ -57,7 +57,7 @@ FULL = Settings(
     train_samples=60_000, timed_epochs=3, rounds=2, csv_rows=200_000, reader_passes=5
 )
 QUICK = Settings(
-    train_samples=4_000, timed_epochs=1, rounds=1, csv_rows=10_000, reader_passes=2
+    train_samples=2_048, timed_epochs=1, rounds=1, csv_rows=10_000, reader_passes=1
 )
 
 
