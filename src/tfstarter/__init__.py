@@ -8,7 +8,7 @@ pipelines ``tf.data.Dataset``.
 
 Subpackages are imported on first use, so ``import tfstarter`` stays cheap.
 
-Example:
+Examples:
     >>> import tfstarter as tfs
     >>> (x_train, y_train), (x_test, y_test) = tfs.datasets.mnist()  # doctest: +SKIP
     >>> model = tfs.models.cnn(input_shape=(28, 28), classes=10)  # doctest: +SKIP

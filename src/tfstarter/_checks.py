@@ -27,7 +27,7 @@ def describe(value: object) -> str:
 
     Arrays are described by shape and dtype rather than printed in full.
 
-    Example:
+    Examples:
         >>> describe(np.zeros((2, 3), dtype="float32"))
         'array of shape (2, 3) and dtype float32'
         >>> describe(1.5)
@@ -44,7 +44,7 @@ def describe(value: object) -> str:
 def check_positive_int(name: str, value: object) -> int:
     """Return ``value`` if it is an integer > 0, else raise.
 
-    Example:
+    Examples:
         >>> check_positive_int("units", 3)
         3
     """
@@ -64,7 +64,7 @@ def check_positive_int(name: str, value: object) -> int:
 def check_non_negative_int(name: str, value: object) -> int:
     """Return ``value`` if it is an integer >= 0, else raise.
 
-    Example:
+    Examples:
         >>> check_non_negative_int("initial_epoch", 0)
         0
     """
@@ -91,7 +91,7 @@ def check_number_in_range(
 ) -> float:
     """Return ``value`` as a float if it lies in the given interval, else raise.
 
-    Example:
+    Examples:
         >>> check_number_in_range("dropout", 0.2, low=0.0, high=1.0)
         0.2
     """
@@ -116,7 +116,7 @@ def check_number_in_range(
 def check_one_of(name: str, value: T, options: Collection[T]) -> T:
     """Return ``value`` if it is one of ``options``, else raise.
 
-    Example:
+    Examples:
         >>> check_one_of("loop", "fit", ("fit", "custom"))
         'fit'
     """
@@ -143,7 +143,7 @@ def num_rows(name: str, data: Any) -> int:
         DataError: if ``data`` is a scalar, or its arrays disagree on the row
             count.
 
-    Example:
+    Examples:
         >>> num_rows("x", {"a": np.zeros((4, 2)), "b": np.zeros(4)})
         4
     """
@@ -173,7 +173,7 @@ def check_same_length(x: Any, y: Any, *, x_name: str = "x", y_name: str = "y") -
     Raises:
         DataError: if the row counts differ or there are no samples.
 
-    Example:
+    Examples:
         >>> check_same_length(np.zeros((3, 2)), np.zeros(3))
         3
     """
@@ -193,7 +193,7 @@ def check_same_length(x: Any, y: Any, *, x_name: str = "x", y_name: str = "y") -
 def non_finite_rows(name: str, data: Any) -> npt.NDArray[np.bool_]:
     """Return a boolean mask of rows that hold NaN or Inf in any float array.
 
-    Example:
+    Examples:
         >>> non_finite_rows("x", np.array([[1.0], [np.nan]])).tolist()
         [False, True]
     """
@@ -225,7 +225,7 @@ def check_finite(
         DataError: if ``policy="raise"`` and a value is NaN or Inf, or if
             ``policy="drop"`` would drop every row.
 
-    Example:
+    Examples:
         >>> check_finite("x", np.array([[1.0], [np.inf]]), policy="drop").tolist()
         [True, False]
     """
@@ -254,7 +254,7 @@ def check_labels(name: str, labels: Any, classes: int) -> None:
     Raises:
         DataError: if a label is not an integer value or lies outside the range.
 
-    Example:
+    Examples:
         >>> check_labels("y", np.array([0, 1, 2]), classes=3)
     """
     array = np.asarray(labels)
@@ -289,7 +289,7 @@ def as_arrays(name: str, data: Any) -> Any:
         ArgumentTypeError: if ``data`` is None, or holds Python objects.
         DataError: if nested sequences have different lengths.
 
-    Example:
+    Examples:
         >>> as_arrays("x", {"a": [1, 2]})["a"].shape
         (2,)
     """
@@ -323,7 +323,7 @@ def as_arrays(name: str, data: Any) -> Any:
 def take_rows(data: Any, index: npt.ArrayLike) -> Any:
     """Select rows of an array, or of every array of a mapping, by index or mask.
 
-    Example:
+    Examples:
         >>> take_rows({"a": np.arange(4)}, [3, 0])["a"].tolist()
         [3, 0]
     """

@@ -36,7 +36,7 @@ __all__ = [
 class TfstarterError(Exception):
     """Base class of every exception raised on purpose by tfstarter.
 
-    Example:
+    Examples:
         >>> issubclass(ConfigError, TfstarterError)
         True
     """
@@ -45,7 +45,7 @@ class TfstarterError(Exception):
 class ConfigError(TfstarterError, ValueError):
     """An argument has a value that is out of range or conflicts with another.
 
-    Example:
+    Examples:
         >>> isinstance(ConfigError("dropout must be in [0, 1), got 1.5"), ValueError)
         True
     """
@@ -54,7 +54,7 @@ class ConfigError(TfstarterError, ValueError):
 class ArgumentTypeError(TfstarterError, TypeError):
     """An argument has the wrong type (e.g. a callback that is not a callback).
 
-    Example:
+    Examples:
         >>> isinstance(ArgumentTypeError("callbacks[0] must be ..."), TypeError)
         True
     """
@@ -63,7 +63,7 @@ class ArgumentTypeError(TfstarterError, TypeError):
 class DataError(TfstarterError, ValueError):
     """Data content is unusable: mismatched lengths, empty, NaN/Inf, bad labels.
 
-    Example:
+    Examples:
         >>> isinstance(DataError("x has 10 rows but y has 9"), ValueError)
         True
     """
@@ -72,7 +72,7 @@ class DataError(TfstarterError, ValueError):
 class DatasetNotFoundError(TfstarterError, FileNotFoundError):
     """A dataset is not on disk and could not be downloaded.
 
-    Example:
+    Examples:
         >>> isinstance(DatasetNotFoundError("put the files in ..."), OSError)
         True
     """
@@ -81,7 +81,7 @@ class DatasetNotFoundError(TfstarterError, FileNotFoundError):
 class CorruptFileError(TfstarterError, OSError):
     """A file exists but is truncated, corrupt or not in the expected format.
 
-    Example:
+    Examples:
         >>> isinstance(CorruptFileError("bad magic number in x.gz"), OSError)
         True
     """
@@ -90,7 +90,7 @@ class CorruptFileError(TfstarterError, OSError):
 class ArtifactExistsError(TfstarterError, FileExistsError):
     """A target path exists and ``overwrite=True`` was not given.
 
-    Example:
+    Examples:
         >>> isinstance(ArtifactExistsError("model.h5 exists"), FileExistsError)
         True
     """
@@ -99,7 +99,7 @@ class ArtifactExistsError(TfstarterError, FileExistsError):
 class ArtifactNotFoundError(TfstarterError, FileNotFoundError):
     """A model artifact to load or verify does not exist at the given path.
 
-    Example:
+    Examples:
         >>> isinstance(ArtifactNotFoundError("no model at x.h5"), FileNotFoundError)
         True
     """
@@ -108,7 +108,7 @@ class ArtifactNotFoundError(TfstarterError, FileNotFoundError):
 class UnsafeModelError(TfstarterError, ValueError):
     """Loading a file would execute arbitrary code and the caller did not opt in.
 
-    Example:
+    Examples:
         >>> isinstance(
         ...     UnsafeModelError("Lambda layer; pass safe_mode=False"), ValueError
         ... )
@@ -119,7 +119,7 @@ class UnsafeModelError(TfstarterError, ValueError):
 class ExportError(TfstarterError, RuntimeError):
     """Writing or converting a model to a deployment format failed.
 
-    Example:
+    Examples:
         >>> isinstance(ExportError("conversion failed"), RuntimeError)
         True
     """
@@ -128,7 +128,7 @@ class ExportError(TfstarterError, RuntimeError):
 class VerificationError(ExportError):
     """An exported artifact does not reproduce the in-memory model's outputs.
 
-    Example:
+    Examples:
         >>> issubclass(VerificationError, ExportError)
         True
     """
@@ -137,7 +137,7 @@ class VerificationError(ExportError):
 class TrainingError(TfstarterError, RuntimeError):
     """Training cannot go on (e.g. the loss became NaN or Inf).
 
-    Example:
+    Examples:
         >>> isinstance(TrainingError("loss is NaN at epoch 2, batch 17"), RuntimeError)
         True
     """

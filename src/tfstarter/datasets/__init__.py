@@ -5,7 +5,7 @@ Real datasets are read from, in order: the ``data_dir=`` argument, the
 the Keras cache (``~/.keras/datasets``); if they are nowhere they are
 downloaded with ``keras.utils.get_file`` and a checksum check.
 
-Example:
+Examples:
     >>> import tfstarter as tfs
     >>> (x_train, y_train), (x_test, y_test) = tfs.datasets.mnist()  # doctest: +SKIP
     >>> x_train.shape, x_train.dtype  # doctest: +SKIP
@@ -72,7 +72,7 @@ def mnist(
             the message lists the files to put where.
         CorruptFileError: if a file is truncated, corrupt or of the wrong kind.
 
-    Example:
+    Examples:
         >>> (x_train, y_train), (x_test, y_test) = mnist()  # doctest: +SKIP
         >>> x_test.shape, int(y_test[0])  # doctest: +SKIP
         ((10000, 28, 28), 7)
@@ -98,7 +98,7 @@ def fashion_mnist(
         DatasetNotFoundError: if no copy is found and the download is off or fails.
         CorruptFileError: if a file is truncated, corrupt or of the wrong kind.
 
-    Example:
+    Examples:
         >>> (x_train, y_train), _ = fashion_mnist()  # doctest: +SKIP
         >>> FASHION_MNIST_CLASSES[int(y_train[0])]  # doctest: +SKIP
         'Ankle boot'

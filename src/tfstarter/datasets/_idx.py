@@ -94,7 +94,7 @@ def read_idx(path: Path, *, magic: int) -> npt.NDArray[np.uint8]:
     Raises:
         CorruptFileError: if the file is truncated, not gzip, or not that IDX type.
 
-    Example:
+    Examples:
         >>> read_idx(
         ...     Path("mnist/t10k-labels-idx1-ubyte.gz"), magic=2049
         ... )  # doctest: +SKIP
@@ -110,7 +110,7 @@ def read_npz(path: Path) -> dict[str, npt.NDArray[Any]]:
     Raises:
         CorruptFileError: if the file is not a readable ``.npz`` or lacks a key.
 
-    Example:
+    Examples:
         >>> read_npz(Path("~/.keras/datasets/mnist.npz").expanduser())  # doctest: +SKIP
     """
     keys = ("x_train", "y_train", "x_test", "y_test")

@@ -26,7 +26,7 @@ class Candidate:
 def keras_home() -> Path:
     """Return the Keras home directory (``$KERAS_HOME`` or ``~/.keras``).
 
-    Example:
+    Examples:
         >>> keras_home().name  # doctest: +SKIP
         '.keras'
     """
@@ -39,7 +39,7 @@ def keras_home() -> Path:
 def keras_cache_dir() -> Path:
     """Return the folder where ``keras.utils.get_file`` keeps datasets.
 
-    Example:
+    Examples:
         >>> keras_cache_dir().name
         'datasets'
     """
@@ -54,7 +54,7 @@ def candidates(folder: str, data_dir: str | os.PathLike[str] | None) -> list[Can
         data_dir: an explicit directory; either the root holding ``folder`` or
             the dataset folder itself.
 
-    Example:
+    Examples:
         >>> [c.source for c in candidates("mnist", "/data")][:2]
         ['data_dir=', 'data_dir=']
     """

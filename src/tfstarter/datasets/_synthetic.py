@@ -29,7 +29,7 @@ class SyntheticRegression:
         bias: the true bias, shape ``(n_outputs,)`` (zeros if ``bias=False``).
         noise: the standard deviation of the Gaussian noise added to ``y``.
 
-    Example:
+    Examples:
         >>> data = synthetic_regression(n_samples=4, n_features=2, seed=0)
         >>> np.allclose(data.y, data.predict(data.x))
         True
@@ -65,7 +65,7 @@ class SyntheticClassification:
         classes: the number of classes.
         margin: every sample lies at least this far (in score) from a boundary.
 
-    Example:
+    Examples:
         >>> data = synthetic_classification(n_samples=100, n_features=3, seed=0)
         >>> bool((data.true_labels(data.x) == data.y).all())
         True
@@ -124,7 +124,7 @@ def synthetic_regression(
     Raises:
         ConfigError: if a size is not positive or ``noise`` is negative.
 
-    Example:
+    Examples:
         >>> data = synthetic_regression(n_samples=200, n_features=3, seed=1)
         >>> data.x.shape, data.y.shape, data.weights.shape
         ((200, 3), (200, 1), (3, 1))
@@ -181,7 +181,7 @@ def synthetic_classification(
             is negative or too large to find samples, or ``label_noise``
             is outside ``[0, 1]``.
 
-    Example:
+    Examples:
         >>> data = synthetic_classification(n_samples=50, classes=3, seed=0)
         >>> sorted(set(data.y.tolist())) == [0, 1, 2]
         True
