@@ -40,7 +40,9 @@ def machine_summary() -> str:
     )
 
 
-def write_markdown(path: Path, title: str, intro: str, table: str, machine: str) -> None:
+def write_markdown(
+    path: Path, title: str, intro: str, table: str, machine: str
+) -> None:
     """Write a benchmark result page (atomically) to ``path``."""
     text = f"# {title}\n\n{intro}\n\n{table}\n\n{machine}\n"
     tmp = path.with_suffix(path.suffix + ".tmp")
