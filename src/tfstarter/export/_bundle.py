@@ -24,7 +24,7 @@ import importlib.metadata
 import json
 import platform
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -316,7 +316,7 @@ def bundle(
                     x,
                     tolerance=overrides.get(key),
                 )
-                report = _relocated(report, target / relative)
+                report = replace(report, path=target / relative)
                 if not report.passed:
                     raise VerificationError(
                         f"{failure_message(report)} The bundle was not written."
@@ -343,9 +343,3 @@ def bundle(
         }
         (temp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return Bundle(path=target, manifest=manifest, reports=tuple(reports))
-
-
-def _relocated(report: VerificationReport, path: Path) -> VerificationReport:
-    from dataclasses import replace
-
-    return replace(report, path=path)

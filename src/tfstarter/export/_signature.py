@@ -111,8 +111,8 @@ def io_spec(model: Any) -> IOSpec:
         raise ExportError(
             f"model {model.name!r} has {len(inputs)} inputs and {len(outputs)} "
             f"outputs; SavedModel/TFLite export, verify() and load() serve models "
-            f"with exactly one input and one output. Save it with "
-            f"tfstarter.export.keras() instead."
+            f"with exactly one input and one output. Save such a model with "
+            f"tfstarter.export.keras() and load it with keras.models.load_model."
         )
     input_shape = (None, *_shape(inputs[0])[1:])
     output_shape = (None, *_shape(outputs[0])[1:])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -281,15 +280,3 @@ def verify(
     if raise_on_failure and not report.passed:
         raise VerificationError(failure_message(report))
     return report
-
-
-def report_for(report: VerificationReport, path: Path) -> VerificationReport:
-    """Return ``report`` with its path (and size) set to where the artifact now is.
-
-    Example:
-        >>> report_for(report, Path("final.h5")).path  # doctest: +SKIP
-        PosixPath('final.h5')
-    """
-    from dataclasses import replace
-
-    return replace(report, path=path, size_bytes=artifact_bytes(path))
