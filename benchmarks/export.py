@@ -130,10 +130,20 @@ def page(rows: Sequence[object], *, quick: bool, epochs: int, train: int) -> str
         f"The baselines are the in-memory Keras model called with `model.predict` "
         f"and with `model(x)`. int8 files are calibrated on 500 training images."
     )
+    notes = (
+        "Reading the table: the `.keras` file also holds the optimizer state "
+        "(Adam keeps two slots per weight), hence about 3x the weights alone; "
+        "H5 files from tfstarter hold the optimizer's configuration but not its "
+        "state. `.h5`/`.keras` predictors run the Keras model through one traced "
+        "`tf.function`, SavedModel predictors through the `serving_default` "
+        "signature, `.tflite` predictors through the LiteRT interpreter; every "
+        "latency includes the predictor's own input checks and, for int8 I/O, "
+        "the NumPy (de)quantization of inputs and outputs."
+    )
     return (
         f"# Export formats\n\n{warning}{intro}\n\n"
         + "\n".join(targets(rows))
-        + f"\n\n{table(rows)}\n\n{machine_summary()}\n"
+        + f"\n\n{table(rows)}\n\n{notes}\n\n{machine_summary()}\n"
     )
 
 
