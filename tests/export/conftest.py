@@ -74,8 +74,3 @@ def kit() -> SimpleNamespace:
         FEATURES=FEATURES,
         CLASSES=CLASSES,
     )
-
-
-@pytest.fixture
-def x_small() -> np.ndarray:
-    return features(64, seed=1)

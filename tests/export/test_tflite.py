@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -250,3 +251,14 @@ def test_operator_without_a_litert_kernel(tmp_path: Path) -> None:
     ):
         tfs.export.tflite(model, tmp_path / "m.tflite")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_litert_the_check_says_how_to_skip_it(
+    tmp_path: Path, wide: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    with pytest.raises(ImportError, match=r"ai-edge-litert.*or pass check=False"):
+        tfs.export.tflite(wide.model, tmp_path / "m.tflite")
+    assert list(tmp_path.iterdir()) == []
+    path = tfs.export.tflite(wide.model, tmp_path / "m.tflite", check=False)
+    assert path.read_bytes()[4:8] == b"TFL3"

@@ -39,8 +39,10 @@ def litert_interpreter(path: Path, *, num_threads: int | None = None) -> Any:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError as err:
         raise ImportError(
-            "running .tflite files needs the LiteRT interpreter: "
-            "pip install 'tfstarter[litert]' (the ai-edge-litert package)."
+            "running .tflite files (load, verify, and the check tflite() runs "
+            "before publishing) needs the LiteRT interpreter: pip install "
+            "'tfstarter[litert]' (the ai-edge-litert package), or pass "
+            "check=False to tflite() to write the file unverified."
         ) from err
     try:
         interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
