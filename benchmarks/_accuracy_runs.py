@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 import tfstarter as tfs
-from tfstarter.models._recipes import CNN_RECIPE, DENSE_RECIPE, Recipe
+from tfstarter.models import CNN_RECIPE, DENSE_RECIPE, Recipe
 
 Arrays = tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8]]
 
@@ -89,13 +89,17 @@ RUNS: tuple[Run, ...] = (
         name="dense",
         source="tutorial (workflow 4)",
         build=tutorial_dense,
-        recipe=Recipe(epochs=5, batch_size=32, validation_split=0.1),
+        recipe=Recipe(
+            epochs=5, batch_size=32, validation_split=0.1, schedule="constant"
+        ),
     ),
     Run(
         name="cnn",
         source="tutorial (workflow 5)",
         build=tutorial_cnn,
-        recipe=Recipe(epochs=25, batch_size=1000, validation_split=0.2),
+        recipe=Recipe(
+            epochs=25, batch_size=1000, validation_split=0.2, schedule="constant"
+        ),
     ),
     Run(
         name="dense",

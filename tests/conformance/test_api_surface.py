@@ -38,7 +38,15 @@ DOCUMENTED: dict[str, set[str]] = {
         "split",
         "write_tfrecord",
     },
-    "tfstarter.models": {"cnn", "dense", "linear", "logistic"},
+    "tfstarter.models": {
+        "CNN_RECIPE",
+        "DENSE_RECIPE",
+        "Recipe",
+        "cnn",
+        "dense",
+        "linear",
+        "logistic",
+    },
     "tfstarter.export": {
         "Bundle",
         "DEFAULT_TOLERANCES",
@@ -55,6 +63,13 @@ DOCUMENTED: dict[str, set[str]] = {
         "saved_model",
         "tflite",
         "verify",
+    },
+    "tfstarter.training": {
+        "AUTO_STEPS_PER_EXECUTION",
+        "Callback",
+        "GradientClipping",
+        "Trainer",
+        "TrainerOptions",
     },
     "tfstarter.datasets": {
         "DATA_DIR_ENV",

@@ -5,6 +5,9 @@
 * `dense` — a multilayer perceptron with a regression or classification head;
 * `cnn` — a convolutional image classifier.
 
+`CNN_RECIPE` and `DENSE_RECIPE` say how to train the defaults (epochs, batch
+size, validation hold-out, learning-rate schedule).
+
 The head follows from the arguments (``classes=`` or ``outputs=``) and brings
 its loss, output activation and metrics, as Keras objects that survive H5 and
 ``.keras`` round trips. Train with ``tfs.Trainer(model).fit(...)`` or plain
@@ -23,8 +26,12 @@ from tfstarter.models._cnn import cnn
 from tfstarter.models._dense import dense
 from tfstarter.models._linear import linear
 from tfstarter.models._logistic import logistic
+from tfstarter.models._recipes import CNN_RECIPE, DENSE_RECIPE, Recipe
 
 __all__ = [
+    "CNN_RECIPE",
+    "DENSE_RECIPE",
+    "Recipe",
     "cnn",
     "dense",
     "linear",

@@ -69,7 +69,7 @@ def dense(
         hidden: the widths of the hidden layers, first to last; ``()`` for none.
         activation: the hidden layers' activation (a Keras activation name).
         dropout: the dropout rate after each hidden layer, in ``[0, 1)``.
-            ``None`` means `CLASSIFIER_DROPOUT` for a classifier and 0 for
+            ``None`` means 0.2 for a classifier and 0 for
             regression (dropout noise biases regression fits).
         batch_norm: add batch normalization before each activation.
         l2: L2 penalty on the hidden and output weights; 0 for none.
@@ -80,7 +80,7 @@ def dense(
             model. Exclusive with ``rescale``.
         optimizer: an optimizer name or instance.
         learning_rate: a float or a Keras schedule; only with an optimizer
-            name. Defaults to `DENSE_LEARNING_RATE`.
+            name. Defaults to 1e-3.
         loss: a `keras.losses.Loss` object replacing the head's default.
         metrics: `keras.metrics.Metric` objects replacing the head's defaults.
         seed: seed of the initializers and dropout; ``None`` uses Keras's

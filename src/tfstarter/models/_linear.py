@@ -55,7 +55,8 @@ def linear(
             model. Exclusive with ``rescale``.
         optimizer: an optimizer name (``"adam"``, ``"sgd"``, ...) or instance.
         learning_rate: a float or a Keras schedule; only with an optimizer
-            name. Defaults to `LINEAR_LEARNING_RATE`.
+            name. Defaults to 0.05 (a single layer converges much faster
+            with a larger step than the usual 1e-3).
         loss: a `keras.losses.Loss` object replacing mean squared error.
         metrics: `keras.metrics.Metric` objects replacing the default metric.
         seed: seed of the weight initializer; ``None`` uses Keras's global seed.
