@@ -6,7 +6,7 @@ step and drive the same `keras.callbacks.Callback` objects with the same
 hooks and ``logs``; the custom loop adds hooks that see the gradients
 (`Callback`) and runs several steps per compiled call.
 
-Example:
+Examples:
     >>> import keras
     >>> import tfstarter as tfs
     >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])

@@ -24,7 +24,7 @@ def configure_accumulation(optimizer: Any, steps: int) -> None:
         ConfigError: if the optimizer accumulates over another number of steps,
             or was built (it has been used) without accumulation.
 
-    Example:
+    Examples:
         >>> import keras
         >>> adam = keras.optimizers.Adam()
         >>> configure_accumulation(adam, 4)

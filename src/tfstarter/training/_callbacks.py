@@ -45,7 +45,7 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
 
     Under a distribution strategy the values are those of the first replica.
 
-    Example:
+    Examples:
         >>> class NormLogger(Callback):
         ...     def __init__(self):
         ...         super().__init__()
@@ -88,7 +88,7 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
 def overrides(callback: Any, hook: str) -> bool:
     """Whether ``callback`` implements ``hook`` itself (not the no-op default).
 
-    Example:
+    Examples:
         >>> overrides(keras.callbacks.History(), "on_epoch_end")
         True
         >>> overrides(keras.callbacks.History(), "on_train_batch_end")
@@ -104,7 +104,7 @@ def overrides(callback: Any, hook: str) -> bool:
 def listens(callbacks: Iterable[Any], hooks: Sequence[str]) -> bool:
     """Whether any of ``callbacks`` implements any of ``hooks``.
 
-    Example:
+    Examples:
         >>> listens([keras.callbacks.TerminateOnNaN()], TRAIN_BATCH_HOOKS)
         True
     """
@@ -118,7 +118,7 @@ def check_callbacks(callbacks: object) -> list[keras.callbacks.Callback]:
         ArgumentTypeError: if ``callbacks`` is not a list/tuple, or an element
             is not a `keras.callbacks.Callback`.
 
-    Example:
+    Examples:
         >>> len(check_callbacks([keras.callbacks.History()]))
         1
         >>> check_callbacks(None)

@@ -20,7 +20,7 @@ CLIP_ATTRIBUTES = ("clipvalue", "clipnorm", "global_clipnorm")
 def base_optimizer(optimizer: Any) -> Any:
     """The optimizer that applies the updates (a `LossScaleOptimizer`'s inner one).
 
-    Example:
+    Examples:
         >>> import keras
         >>> sgd = keras.optimizers.SGD()
         >>> base_optimizer(keras.optimizers.LossScaleOptimizer(sgd)) is sgd
@@ -35,7 +35,7 @@ def configure_clipping(optimizer: Any, clipping: GradientClipping | None) -> Non
     Raises:
         ConfigError: if the optimizer already clips in another way.
 
-    Example:
+    Examples:
         >>> import keras
         >>> sgd = keras.optimizers.SGD()
         >>> configure_clipping(sgd, GradientClipping("norm", 2.0))

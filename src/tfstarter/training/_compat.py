@@ -19,7 +19,7 @@ import keras
 def call_takes_training(model: Any) -> bool:
     """Whether ``model.call`` accepts a ``training`` argument.
 
-    Example:
+    Examples:
         >>> call_takes_training(keras.Sequential([keras.layers.Dense(1)]))
         True
     """
@@ -45,7 +45,7 @@ def compute_loss(
 def loss_tracker(model: Any) -> Any:
     """The ``keras.metrics.Mean`` named ``loss`` that ``fit`` reports as ``loss``.
 
-    Example:
+    Examples:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         >>> model.compile(optimizer="sgd", loss="mse")
         >>> loss_tracker(model).name
@@ -94,7 +94,7 @@ def initial_epoch_override(model: Any) -> int | None:
 def default_train_step_is_used(model: Any) -> bool:
     """Whether ``model`` runs Keras' own ``train_step`` (not an override).
 
-    Example:
+    Examples:
         >>> default_train_step_is_used(keras.Sequential([keras.layers.Dense(1)]))
         True
     """

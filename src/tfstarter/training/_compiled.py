@@ -13,7 +13,6 @@ it; iterators cannot be XLA-compiled), called from a ``tf.while_loop``.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import tensorflow as tf
@@ -50,38 +49,30 @@ def reduce_per_replica(values: Any, strategy: Any, reduction: str) -> Any:
 class CompiledSteps:
     """``train``, ``test`` and ``predict`` over an iterator, ``steps`` at a time.
 
+    For a dataset of unknown length, the ``*_next`` functions take one
+    ``tf.experimental.Optional`` batch (read eagerly, so the end of the data
+    is seen before anything runs): a batch that fails to arrive inside a
+    compiled call could leave a step half-applied.
+
     Args:
         step: the shared per-batch computation.
         jit_compile: XLA-compile the per-batch step.
         strategy: a `tf.distribute.Strategy`, or ``None``.
 
-    Attributes:
-        batches_done: a counter of steps run, incremented inside the graph;
-            when the data runs out in the middle of a call, it tells how many
-            of that call's steps ran.
-
-    Example:
+    Examples:
         >>> import keras
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         >>> model.compile(optimizer="sgd", loss="mse")
         >>> compiled = CompiledSteps(Step(model), jit_compile=False)
         >>> data = tf.data.Dataset.from_tensors((tf.ones((4, 2)), tf.ones((4, 1))))
         >>> logs = compiled.train(iter(data.repeat(3)), tf.constant(3))
-        >>> int(compiled.batches_done.numpy())
+        >>> int(model.optimizer.iterations)
         3
     """
 
     def __init__(self, step: Step, *, jit_compile: bool, strategy: Any = None) -> None:
         self.step = step
         self.strategy = strategy
-        with strategy.scope() if strategy is not None else contextlib.nullcontext():
-            self.batches_done = tf.Variable(
-                0,
-                dtype=tf.int64,
-                trainable=False,
-                name="batches_done",
-                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
-            )
         options = {
             "jit_compile": jit_compile,
             "reduce_retracing": True,
@@ -99,27 +90,36 @@ class CompiledSteps:
         self.train = tf.function(self._many(self._train_one), autograph=False)
         self.test = tf.function(self._many(self._test_one), autograph=False)
         self.predict = tf.function(self._predict_many, autograph=False)
+        self.train_next = tf.function(self._next(self._train_one), autograph=False)
+        self.test_next = tf.function(self._next(self._test_one), autograph=False)
+        self.predict_next = tf.function(self._next(self._predict_one), autograph=False)
 
-    def _many(self, one: Any) -> Any:
+    @staticmethod
+    def _many(one: Any) -> Any:
         """Run ``one`` on ``steps`` batches; return the logs of the last."""
 
         def run(iterator: Any, steps: Any) -> Any:
             def body(i: Any) -> Any:
                 one(iterator.get_next())
-                self.batches_done.assign_add(1)
                 return (i + 1,)
 
             tf.while_loop(lambda i: i < steps - 1, body, (tf.constant(0),))
-            logs = one(iterator.get_next())
-            self.batches_done.assign_add(1)
-            return logs
+            return one(iterator.get_next())
+
+        return run
+
+    @staticmethod
+    def _next(one: Any) -> Any:
+        """Run ``one`` on the batch held by an optional."""
+
+        def run(optional: Any) -> Any:
+            return one(optional.get_value())
 
         return run
 
     def _predict_many(self, iterator: Any, steps: Any) -> Any:
         """Predict on ``steps`` batches; return their outputs, concatenated."""
         first = self._predict_one(iterator.get_next())
-        self.batches_done.assign_add(1)
         leaves = tf.nest.flatten(first)
         arrays = [
             tf.TensorArray(
@@ -130,7 +130,6 @@ class CompiledSteps:
 
         def body(i: Any, *arrays: Any) -> Any:
             outputs = tf.nest.flatten(self._predict_one(iterator.get_next()))
-            self.batches_done.assign_add(1)
             return (
                 i + 1,
                 *(a.write(i, o) for a, o in zip(arrays, outputs, strict=True)),

@@ -31,7 +31,6 @@ from tfstarter.training._callbacks import (
     TEST_BATCH_HOOKS,
     TRAIN_BATCH_HOOKS,
 )
-from tfstarter.training._compiled import CompiledSteps
 from tfstarter.training._executions import (
     Execution,
     batch_hooks_heard,
@@ -66,32 +65,26 @@ class CustomLoop:
             return dataset
         return self.strategy.experimental_distribute_dataset(dataset)
 
-    def _run(
-        self,
-        function: Any,
-        compiled: CompiledSteps,
-        iterator: Any,
-        execution: Execution,
-        *,
-        length_known: bool,
-    ) -> tuple[Any, int]:
-        """Run one call; return its result and how many steps ran.
-
-        A dataset of unknown length runs out inside a call: the steps before
-        that point ran (their updates are kept) and are counted by the
-        in-graph counter; the result is then None.
-        """
+    def _run(self, function: Any, iterator: Any, execution: Execution) -> Any:
+        """Run one call of ``execution.steps`` steps on batches of ``iterator``."""
         steps = self._steps_tensors.get(execution.steps)
         if steps is None:
             steps = tf.constant(execution.steps, tf.int32)
             self._steps_tensors[execution.steps] = steps
-        before = 0 if length_known else int(compiled.batches_done.numpy())
-        try:
-            return function(iterator, steps), execution.steps
-        except tf.errors.OutOfRangeError:
-            if length_known:
-                raise
-            return None, int(compiled.batches_done.numpy()) - before
+        return function(iterator, steps)
+
+    @staticmethod
+    def _run_next(function: Any, iterator: Any) -> Any:
+        """Run one step on the next batch, or return None at the end of the data.
+
+        For data of unknown length: the batch is fetched (as an optional)
+        before the compiled call, so the end of the data never interrupts a
+        step half-way.
+        """
+        optional = iterator.get_next_as_optional()
+        if not bool(optional.has_value()):
+            return None
+        return function(optional)
 
     def fit(
         self,
@@ -128,6 +121,9 @@ class CustomLoop:
         steps_per_execution = resolve_steps_per_execution(
             self.options.steps_per_execution, heard=heard
         )
+        if num_batches is None:
+            # Data of unknown length is read one checked batch at a time.
+            steps_per_execution = 1
         compiled = session.compiled()
         watch = session.step.watch if not session.terminate_on_nan else None
 
@@ -147,23 +143,18 @@ class CustomLoop:
             for execution in plan(num_batches, steps_per_execution):
                 if heard:
                     callbacks.on_train_batch_begin(execution.begin)
-                step_logs, done = self._run(
-                    compiled.train,
-                    compiled,
-                    iterator,
-                    execution,
-                    length_known=num_batches is not None,
-                )
-                if step_logs is None:
-                    if done == 0:
+                if num_batches is None:
+                    step_logs = self._run_next(compiled.train_next, iterator)
+                    if step_logs is None:
                         break
-                    step_logs = model.get_metrics_result()
-                logs = step_logs
+                    logs = step_logs
+                else:
+                    logs = self._run(compiled.train, iterator, execution)
                 if heard:
                     callbacks.on_train_batch_end(execution.end, logs)
                 if watch is not None:
                     watch.check(epoch)
-                if model.stop_training or done < execution.steps:
+                if model.stop_training:
                     break
             epoch_logs = _compat.metrics_result_or_logs(model, logs)
             if validation is not None and should_validate(epoch, validation_freq):
@@ -220,6 +211,9 @@ class CustomLoop:
         steps_per_execution = resolve_steps_per_execution(
             self.options.steps_per_execution, heard=heard
         )
+        if num_batches is None:
+            # Data of unknown length is read one checked batch at a time.
+            steps_per_execution = 1
         compiled = session.compiled()
         model.stop_evaluating = False
         callbacks.on_test_begin()
@@ -229,21 +223,16 @@ class CustomLoop:
         for execution in plan(num_batches, steps_per_execution):
             if heard:
                 callbacks.on_test_batch_begin(execution.begin)
-            step_logs, done = self._run(
-                compiled.test,
-                compiled,
-                iterator,
-                execution,
-                length_known=num_batches is not None,
-            )
-            if step_logs is None:
-                if done == 0:
+            if num_batches is None:
+                step_logs = self._run_next(compiled.test_next, iterator)
+                if step_logs is None:
                     break
-                step_logs = model.get_metrics_result()
-            logs = step_logs
+                logs = step_logs
+            else:
+                logs = self._run(compiled.test, iterator, execution)
             if heard:
                 callbacks.on_test_batch_end(execution.end, logs)
-            if model.stop_evaluating or done < execution.steps:
+            if model.stop_evaluating:
                 break
         results = _pythonify(_compat.metrics_result_or_logs(model, logs))
         callbacks.on_test_end(results)
@@ -277,7 +266,7 @@ class CustomLoop:
             self.options.steps_per_execution, heard=heard
         )
         if num_batches is None:
-            # The outputs of a call cut short by the end of the data are lost.
+            # Data of unknown length is read one checked batch at a time.
             steps_per_execution = 1
         compiled = session.compiled()
         model.stop_predicting = False
@@ -287,15 +276,12 @@ class CustomLoop:
         for execution in plan(num_batches, steps_per_execution):
             if heard:
                 callbacks.on_predict_batch_begin(execution.begin)
-            batch_outputs, _ = self._run(
-                compiled.predict,
-                compiled,
-                iterator,
-                execution,
-                length_known=num_batches is not None,
-            )
-            if batch_outputs is None:
-                break
+            if num_batches is None:
+                batch_outputs = self._run_next(compiled.predict_next, iterator)
+                if batch_outputs is None:
+                    break
+            else:
+                batch_outputs = self._run(compiled.predict, iterator, execution)
             outputs.append(batch_outputs)
             if heard:
                 callbacks.on_predict_batch_end(

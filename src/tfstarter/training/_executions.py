@@ -23,7 +23,7 @@ class Execution:
         end: index of the last batch; the hooks' ``batch`` argument.
         steps: how many batches the call runs (``end - begin + 1``).
 
-    Example:
+    Examples:
         >>> Execution(begin=4, end=7, steps=4)
         Execution(begin=4, end=7, steps=4)
     """
@@ -44,7 +44,7 @@ def plan(num_batches: int | None, steps_per_execution: int) -> Iterator[Executio
     steps_per_execution - 1`` there, past the end of the epoch; the two agree
     whenever ``steps_per_execution`` divides the number of batches.)
 
-    Example:
+    Examples:
         >>> [(e.begin, e.end, e.steps) for e in plan(10, 4)]
         [(0, 3, 4), (4, 7, 4), (8, 9, 2)]
         >>> [e.begin for e in itertools.islice(plan(None, 3), 3)]
@@ -73,7 +73,7 @@ def batch_hooks_heard(
     (``verbose=1``) or needs the batch count it cannot know in advance; it
     ignores the test hooks of the validation inside ``fit``.
 
-    Example:
+    Examples:
         >>> import keras
         >>> batch_hooks_heard(
         ...     [keras.callbacks.History()],
@@ -105,7 +105,7 @@ def _resolved_verbose(verbose: Any) -> int:
 def resolve_steps_per_execution(option: int | str, *, heard: bool) -> int:
     """The number of steps per compiled call for an option and its listeners.
 
-    Example:
+    Examples:
         >>> resolve_steps_per_execution("auto", heard=False)
         32
         >>> resolve_steps_per_execution("auto", heard=True)

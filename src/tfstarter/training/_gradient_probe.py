@@ -27,7 +27,7 @@ class GradientProbe:
         keep_values: also keep a copy of every gradient (costs one extra
             buffer per variable), not only the global norm.
 
-    Example:
+    Examples:
         >>> import keras
         >>> w = keras.Variable(np.zeros(3, "float32"), name="w")
         >>> probe = GradientProbe([w], keep_values=False)
@@ -105,7 +105,7 @@ class GradientHookDispatcher(keras.callbacks.Callback):  # type: ignore[misc]
         probe: the probe the step writes into.
         callbacks: the callbacks whose hooks to call.
 
-    Example:
+    Examples:
         >>> w = keras.Variable(np.zeros(2, "float32"), name="w")
         >>> probe = GradientProbe([w], keep_values=False)
         >>> seen = []

@@ -84,7 +84,7 @@ def to_dataset(
             dataset.
         DataError: for arrays that fail `tfstarter.data.from_arrays`' checks.
 
-    Example:
+    Examples:
         >>> ds = to_dataset((np.zeros((5, 2), "float32"), np.zeros(5)), batch_size=2)
         >>> int(ds.cardinality())
         3
@@ -134,7 +134,7 @@ def to_dataset(
 def known_batches(dataset: tf.data.Dataset) -> int | None:
     """The number of batches of ``dataset``, or None when TensorFlow cannot tell.
 
-    Example:
+    Examples:
         >>> known_batches(tf.data.Dataset.range(10).batch(4))
         3
         >>> known_batches(tf.data.Dataset.range(10).filter(lambda i: i > 2)) is None
@@ -157,7 +157,7 @@ def epoch_batches(
         ConfigError: for an endless dataset without ``steps_per_epoch``, or an
             empty one.
 
-    Example:
+    Examples:
         >>> epoch_batches(tf.data.Dataset.range(8).batch(2), None)
         4
         >>> epoch_batches(tf.data.Dataset.range(8).batch(2).repeat(), 3)
@@ -183,7 +183,7 @@ def endless(dataset: tf.data.Dataset) -> tf.data.Dataset:
     of one stream that wraps around at the end of the data — the same in both
     loops, and no epoch is cut short.
 
-    Example:
+    Examples:
         >>> known_batches(endless(tf.data.Dataset.range(3).batch(2)))
         -1
     """
@@ -228,7 +228,7 @@ def check_element_spec(
             when it looks unbatched, or when an input's shape does not match
             the model's.
 
-    Example:
+    Examples:
         >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
         >>> ds = tf.data.Dataset.from_tensor_slices(np.zeros((4, 2), "float32"))
         >>> check_element_spec(model, ds.batch(2), role="x", needs_targets=False)
@@ -296,7 +296,7 @@ def infer_classes(model: Any) -> int | None:
     A sparse categorical cross-entropy on an output of ``n`` units needs
     labels in ``[0, n)``; knowing it lets arrays be checked up front.
 
-    Example:
+    Examples:
         >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
         >>> model.compile(loss=keras.losses.SparseCategoricalCrossentropy())
         >>> infer_classes(model)
@@ -321,10 +321,13 @@ def infer_classes(model: Any) -> int | None:
 def check_verbose(verbose: object) -> Any:
     """Return ``verbose`` if it is ``"auto"``, 0, 1 or 2, as for ``fit``.
 
-    Example:
+    Examples:
         >>> check_verbose("auto"), check_verbose(2)
         ('auto', 2)
     """
-    if isinstance(verbose, bool) or verbose not in ("auto", 0, 1, 2):
-        check_one_of("verbose", verbose, ("auto", 0, 1, 2))
-    return verbose
+    if isinstance(verbose, bool):
+        raise ArgumentTypeError(
+            f"`verbose` must be 'auto', 0, 1 or 2, got {verbose}. Pass verbose=1 "
+            f"for a progress bar, 0 for silence."
+        )
+    return check_one_of("verbose", verbose, ("auto", 0, 1, 2))

@@ -19,7 +19,7 @@ def check_model(model: object) -> keras.Model:
     Raises:
         ArgumentTypeError: for anything else (e.g. a layer or a builder function).
 
-    Example:
+    Examples:
         >>> check_model(keras.Sequential([keras.layers.Dense(1)])).name.startswith(
         ...     "sequential"
         ... )
@@ -59,7 +59,7 @@ def prepare_model(
         ConfigError: if the model ends up without a loss (and does not compute
             one itself), or is not compiled and nothing was given.
 
-    Example:
+    Examples:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         >>> prepare_model(model, loss="mse")
         >>> model.loss, type(model.optimizer).__name__

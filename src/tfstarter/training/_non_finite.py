@@ -14,7 +14,7 @@ from tfstarter.errors import TrainingError
 def non_finite_error(value: float, *, epoch: int, batch: int) -> TrainingError:
     """The error raised when the loss of a batch is NaN or Inf.
 
-    Example:
+    Examples:
         >>> print(non_finite_error(float("nan"), epoch=2, batch=17))
         the loss became nan at epoch 3, batch 17 (0-based batch index within the epoch). Lower the learning rate, clip the gradients (e.g. clipping=GradientClipping('global_norm', 1.0)), check the inputs for NaN/Inf, or pass on_non_finite='ignore' to go on.
     """  # noqa: E501
@@ -33,7 +33,7 @@ class NonFiniteWatch:
     at each epoch and read it after each compiled call, so the error names the
     exact batch even when one call runs many.
 
-    Example:
+    Examples:
         >>> watch = NonFiniteWatch()
         >>> for loss in (0.5, float("nan"), float("inf")):
         ...     watch.observe(tf.constant(loss))
@@ -92,7 +92,7 @@ class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
     Args:
         watch: the watch the shared step writes into.
 
-    Example:
+    Examples:
         >>> watch = NonFiniteWatch()
         >>> guard = NonFiniteGuard(watch)
         >>> guard.on_epoch_begin(0)

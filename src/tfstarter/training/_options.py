@@ -46,7 +46,7 @@ class GradientClipping:
     Raises:
         ConfigError: if ``by`` is unknown or ``threshold`` is not positive.
 
-    Example:
+    Examples:
         >>> GradientClipping("global_norm", 1.0)
         GradientClipping(by='global_norm', threshold=1.0)
     """
@@ -69,7 +69,7 @@ class GradientClipping:
     def optimizer_argument(self) -> str:
         """The name of the Keras optimizer argument that does this clipping.
 
-        Example:
+        Examples:
             >>> GradientClipping("norm", 0.5).optimizer_argument
             'clipnorm'
         """
@@ -109,7 +109,7 @@ class TrainerOptions:
         ConfigError: if a value is out of range or unknown.
         ArgumentTypeError: if a value has the wrong type.
 
-    Example:
+    Examples:
         >>> TrainerOptions(loop="custom", steps_per_execution=8).steps_per_execution
         8
     """
@@ -124,6 +124,14 @@ class TrainerOptions:
     def __post_init__(self) -> None:
         check_one_of("loop", self.loop, LOOPS)
         if self.steps_per_execution != "auto":
+            if isinstance(self.steps_per_execution, bool) or not isinstance(
+                self.steps_per_execution, int
+            ):
+                raise ArgumentTypeError(
+                    f"`steps_per_execution` must be a positive integer or 'auto', "
+                    f"got {describe(self.steps_per_execution)} of type "
+                    f"{type(self.steps_per_execution).__name__}."
+                )
             check_positive_int("steps_per_execution", self.steps_per_execution)
         if not isinstance(self.jit_compile, bool):
             raise ArgumentTypeError(

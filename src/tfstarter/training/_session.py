@@ -31,7 +31,7 @@ ProbeMode = Literal["off", "norm", "values"]
 def probe_mode(callbacks: Sequence[Any]) -> ProbeMode:
     """What the callbacks need recorded from the step's gradients.
 
-    Example:
+    Examples:
         >>> probe_mode([keras.callbacks.History()])
         'off'
     """

@@ -40,7 +40,7 @@ class Step:
             or ``None``.
         watch: where to note a NaN or Inf loss, or ``None``.
 
-    Example:
+    Examples:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         >>> model.compile(optimizer="sgd", loss="mse")
         >>> step = Step(model)
@@ -129,7 +129,7 @@ class Step:
 def loss_scale(optimizer: Any) -> Any:
     """The factor ``optimizer.scale_loss`` multiplies the loss by (1 if none).
 
-    Example:
+    Examples:
         >>> float(loss_scale(keras.optimizers.SGD()))
         1.0
     """

@@ -80,7 +80,7 @@ class Trainer:
             ``strategy`` the model was not built under, or options that
             conflict with the optimizer's own settings.
 
-    Example:
+    Examples:
         >>> import keras
         >>> x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
         >>> y = x @ np.array([[1.0], [-2.0], [0.5]], "float32")
@@ -163,7 +163,7 @@ class Trainer:
         batch, a changed learning rate and a new epoch do not retrace). In the
         fit loop Keras traces ``predict`` once more for a short last batch.
 
-        Example:
+        Examples:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
             >>> trainer = tfs.Trainer(model, "custom", loss="mse")
@@ -265,7 +265,7 @@ class Trainer:
             TrainingError: when the loss becomes NaN or Inf (unless
                 ``on_non_finite="ignore"``).
 
-        Example:
+        Examples:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
             >>> trainer = tfs.Trainer(model, "custom", loss="mse")
@@ -362,7 +362,7 @@ class Trainer:
             ArgumentTypeError: for data or callbacks of the wrong type.
             DataError: for data that does not fit the model.
 
-        Example:
+        Examples:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
             >>> trainer = tfs.Trainer(model, loss="mse", metrics=["mae"])
@@ -411,7 +411,7 @@ class Trainer:
             ArgumentTypeError: for data or callbacks of the wrong type.
             DataError: for data that does not fit the model.
 
-        Example:
+        Examples:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
             >>> trainer = tfs.Trainer(model, "custom", loss="mse")
@@ -422,8 +422,8 @@ class Trainer:
         verbose = check_verbose(verbose)
         if isinstance(x, tuple):
             raise ArgumentTypeError(
-                f"`x` for predict must be the inputs alone, got a tuple "
-                f"{describe(x)}. Pass x, not (x, y)."
+                f"`x` for predict must be the inputs alone, got a tuple of "
+                f"{len(x)} items. Pass x, not (x, y)."
             )
         dataset = self._dataset(
             x,
@@ -476,11 +476,10 @@ def _split_last(
         x, y = x
     rows = len(next(iter(x.values()))) if isinstance(x, Mapping) else len(x)
     cut = math.floor(rows * (1.0 - fraction))
-    if cut in (0, rows):
+    if cut == 0:  # floor() always leaves at least one validation sample
         raise ConfigError(
-            f"`validation_split={fraction}` of {rows} samples leaves "
-            f"{'no training' if cut == 0 else 'no validation'} samples; pass a "
-            f"fraction that keeps at least one sample on each side."
+            f"`validation_split={fraction}` of {rows} samples leaves no training "
+            f"samples; pass a smaller fraction or more data."
         )
 
     def head(a: Any) -> Any:

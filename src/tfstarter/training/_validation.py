@@ -15,7 +15,7 @@ def check_validation_freq(value: object) -> int | list[int]:
         ArgumentTypeError: for another type.
         ConfigError: for a value below 1.
 
-    Example:
+    Examples:
         >>> check_validation_freq(2), check_validation_freq([1, 5])
         (2, [1, 5])
     """
@@ -33,7 +33,7 @@ def check_validation_freq(value: object) -> int | list[int]:
 def should_validate(epoch: int, validation_freq: int | Sequence[int]) -> bool:
     """Whether to validate after the 0-based ``epoch``, as ``fit`` decides.
 
-    Example:
+    Examples:
         >>> [should_validate(e, 2) for e in range(4)]
         [False, True, False, True]
         >>> [should_validate(e, [1, 3]) for e in range(4)]
