@@ -43,9 +43,12 @@ class FitLoop:
         options: the Trainer's options.
     """
 
-    def __init__(self, model: Any, options: TrainerOptions) -> None:
+    def __init__(
+        self, model: Any, options: TrainerOptions, strategy: Any = None
+    ) -> None:
         self.model = model
         self.options = options
+        self.strategy = strategy
         self._functions: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
 
     @contextlib.contextmanager
@@ -72,6 +75,16 @@ class FitLoop:
                 delattr(model, name)
             for name, value in saved.items():
                 setattr(model, name, value)
+
+    def _steps_per_execution(self, heard: bool) -> int:
+        if self.strategy is not None:
+            # Keras 3 model.fit fails under a tf.distribute strategy with
+            # steps_per_execution > 1 (its while_loop/cond placeholders); the
+            # Trainer refuses an explicit value at construction.
+            return 1
+        return resolve_steps_per_execution(
+            self.options.steps_per_execution, heard=heard
+        )
 
     def _heard(
         self, session: Session, hooks: Sequence[str], verbose: Any, steps_known: bool
@@ -104,9 +117,7 @@ class FitLoop:
         heard = self._heard(
             session, TRAIN_BATCH_HOOKS, verbose, num_batches is not None
         )
-        steps_per_execution = resolve_steps_per_execution(
-            self.options.steps_per_execution, heard=heard
-        )
+        steps_per_execution = self._steps_per_execution(heard)
         callbacks = list(session.callbacks)
         if session.step.watch is not None and not session.terminate_on_nan:
             callbacks.append(NonFiniteGuard(session.step.watch))
@@ -130,9 +141,7 @@ class FitLoop:
         """Evaluate with ``model.evaluate``; return its dict of results."""
         steps_known = known_batches(dataset) is not None
         heard = self._heard(session, TEST_BATCH_HOOKS, verbose, steps_known)
-        steps_per_execution = resolve_steps_per_execution(
-            self.options.steps_per_execution, heard=heard
-        )
+        steps_per_execution = self._steps_per_execution(heard)
         with self._installed(session, steps_per_execution):
             results: dict[str, float] = self.model.evaluate(
                 dataset, verbose=verbose, callbacks=session.callbacks, return_dict=True
@@ -146,9 +155,7 @@ class FitLoop:
         epoch_batches(dataset, None)
         steps_known = known_batches(dataset) is not None
         heard = self._heard(session, PREDICT_BATCH_HOOKS, verbose, steps_known)
-        steps_per_execution = resolve_steps_per_execution(
-            self.options.steps_per_execution, heard=heard
-        )
+        steps_per_execution = self._steps_per_execution(heard)
         with self._installed(session, steps_per_execution):
             return self.model.predict(
                 dataset, verbose=verbose, callbacks=session.callbacks

@@ -42,8 +42,13 @@ class GradientProbe:
         # the same all-reduced gradients by the time they are applied; the
         # probe reports replica 0's.
         aggregation = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        on_read = tf.VariableSynchronization.ON_READ
         self._norm = tf.Variable(
-            0.0, trainable=False, name="gradient_norm", aggregation=aggregation
+            0.0,
+            trainable=False,
+            name="gradient_norm",
+            synchronization=on_read,
+            aggregation=aggregation,
         )
         self.keeps_values = keep_values
         self._values = (
@@ -52,6 +57,7 @@ class GradientProbe:
                     tf.zeros(v.shape, tf.float32),
                     trainable=False,
                     name="gradient",
+                    synchronization=on_read,
                     aggregation=aggregation,
                 )
                 for v in variables

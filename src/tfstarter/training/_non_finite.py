@@ -43,14 +43,27 @@ class NonFiniteWatch:
 
     def __init__(self) -> None:
         aggregation = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        on_read = tf.VariableSynchronization.ON_READ
         self._batch = tf.Variable(
-            0, dtype=tf.int64, trainable=False, aggregation=aggregation
+            0,
+            dtype=tf.int64,
+            trainable=False,
+            synchronization=on_read,
+            aggregation=aggregation,
         )
         self._first = tf.Variable(
-            -1, dtype=tf.int64, trainable=False, aggregation=aggregation
+            -1,
+            dtype=tf.int64,
+            trainable=False,
+            synchronization=on_read,
+            aggregation=aggregation,
         )
         self._value = tf.Variable(
-            0.0, dtype=tf.float32, trainable=False, aggregation=aggregation
+            0.0,
+            dtype=tf.float32,
+            trainable=False,
+            synchronization=on_read,
+            aggregation=aggregation,
         )
 
     def observe(self, loss: Any) -> None:

@@ -122,6 +122,17 @@ class Trainer:
             on_non_finite=on_non_finite,
         )
         self._strategy = _resolve_strategy(model, strategy)
+        if (
+            self._strategy is not None
+            and loop == "fit"
+            and steps_per_execution not in ("auto", 1)
+        ):
+            raise ConfigError(
+                f"`steps_per_execution={steps_per_execution}` with loop='fit' under "
+                f"a tf.distribute strategy: Keras' model.fit fails there with more "
+                f"than one step per call. Use loop='custom' (which runs several "
+                f"steps per call under a strategy), or steps_per_execution=1."
+            )
         with self._scope():
             prepare_model(model, loss=loss, optimizer=optimizer, metrics=metrics)
             configure_clipping(model.optimizer, clipping)
@@ -129,7 +140,7 @@ class Trainer:
         self._model = model
         self._engines = Engines(model, self._options, self._strategy)
         self._loop: FitLoop | CustomLoop = (
-            FitLoop(model, self._options)
+            FitLoop(model, self._options, self._strategy)
             if loop == "fit"
             else CustomLoop(model, self._options, self._strategy)
         )
@@ -162,6 +173,7 @@ class Trainer:
         number of epochs and calls with the same input signature (a short last
         batch, a changed learning rate and a new epoch do not retrace). In the
         fit loop Keras traces ``predict`` once more for a short last batch.
+        Under a ``MirroredStrategy`` each replica traces the step once.
 
         Examples:
             >>> import keras
