@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tfstarter as tfs
+from tfstarter.errors import ConfigError
 
 
 def _train(kind, model_factory, dataset, *, epochs=1, validation=None, **model_kwargs):
@@ -116,3 +117,56 @@ def test_evaluate_and_predict_agree(model_factory, dataset):
         assert results[kind][0] == pytest.approx(results["plain"][0], abs=1e-6)
         assert list(results[kind][0]) == list(results["plain"][0])
         np.testing.assert_allclose(results[kind][1], results["plain"][1], atol=1e-6)
+
+
+JIT_SCRIPT = """
+import json, os
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np, tensorflow as tf, keras
+import tfstarter as tfs
+rng = np.random.default_rng(0)
+x = rng.normal(size=(96, 6)).astype("float32")
+y = (x[:, 0] > 0).astype("int64")
+ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+out = {}
+for name, loop, jit in (("plain", "custom", False), ("fit", "fit", True),
+                        ("custom", "custom", True)):
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((6,)),
+                              keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(2)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = tfs.Trainer(model, loop, jit_compile=jit).fit(ds, epochs=2, verbose=0)
+    out[name] = [w.tolist() for w in model.get_weights()] + [history.history["loss"]]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_jit_compile_gives_the_same_result():
+    # Keras turns XLA off under op determinism (on in this test-suite), so the
+    # XLA runs happen in a fresh interpreter.
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", JIT_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    for name in ("fit", "custom"):
+        for a, b in zip(out["plain"], out[name], strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_jit_compile_is_refused_where_keras_would_ignore_it(model_factory):
+    with pytest.raises(
+        ConfigError, match=r"`jit_compile=True` cannot be honoured: .*determinism"
+    ):
+        tfs.Trainer(model_factory(), "custom", jit_compile=True)

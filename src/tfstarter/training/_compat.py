@@ -135,3 +135,28 @@ def compile_token(model: Any) -> tuple[int, int, int]:
         id(loss_tracker(model)),
         id(getattr(model, "_compile_metrics", None)),
     )
+
+
+def jit_unsupported_reason(model: Any) -> str | None:
+    """Why Keras would refuse ``jit_compile=True`` for ``model`` (None: it would not).
+
+    Keras quietly falls back to no XLA (with a warning) for layers that do not
+    support it, and whenever TensorFlow op determinism is on; the Trainer
+    applies the same rule to both loops, as an error.
+    """
+    from tensorflow.python.framework.config import is_op_determinism_enabled
+
+    unsupported = [
+        layer.name
+        for layer in model._flatten_layers()
+        if not getattr(layer, "supports_jit", True)
+    ]
+    if unsupported:
+        return f"layers {unsupported} do not support XLA"
+    if is_op_determinism_enabled():
+        return (
+            "TensorFlow op determinism is enabled "
+            "(tf.config.experimental.enable_op_determinism), which Keras does "
+            "not combine with XLA"
+        )
+    return None

@@ -153,7 +153,7 @@ class CustomLoop:
                 if heard:
                     callbacks.on_train_batch_end(execution.end, logs)
                 if watch is not None:
-                    watch.check(epoch)
+                    watch.check_logs(logs, epoch=epoch, batch=execution.end)
                 if model.stop_training:
                     break
             epoch_logs = _compat.metrics_result_or_logs(model, logs)
@@ -187,7 +187,7 @@ class CustomLoop:
         verbose: Any = "auto",
         in_fit: bool = False,
     ) -> dict[str, float]:
-        """Evaluate; return the metric values (the loss first)."""
+        """Evaluate; return the metric values as floats, keys sorted."""
         model = self.model
         num_batches = known_batches(dataset)
         if num_batches == -1:

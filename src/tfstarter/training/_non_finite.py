@@ -86,12 +86,30 @@ class NonFiniteWatch:
             return None
         return first, float(self._value.numpy())
 
-    def check(self, epoch: int) -> None:
-        """Raise `TrainingError` if a loss of this epoch was NaN or Inf."""
+    def check(self, epoch: int, *, batch: int, value: float | None = None) -> None:
+        """Raise `TrainingError` if a loss of this epoch was NaN or Inf.
+
+        ``batch`` and ``value`` describe the call that showed it, for when the
+        watch saw nothing (under a distribution strategy it watches the first
+        replica, and another replica's loss may have gone bad first).
+        """
         found = self.first_bad()
         if found is not None:
-            batch, value = found
+            raise non_finite_error(found[1], epoch=epoch, batch=found[0])
+        if value is not None and not math.isfinite(value):
             raise non_finite_error(value, epoch=epoch, batch=batch)
+
+    def check_logs(self, logs: Any, *, epoch: int, batch: int) -> None:
+        """`check` when the running loss in ``logs`` is NaN or Inf (or absent).
+
+        The epoch's running loss turns NaN/Inf with the first bad batch, and
+        reading it from the returned logs is cheaper than reading the watch,
+        which is read only when there is something to report.
+        """
+        loss = (logs or {}).get("loss")
+        value = None if loss is None else float(loss)
+        if value is None or not math.isfinite(value):
+            self.check(epoch, batch=batch, value=value)
 
 
 class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
@@ -130,12 +148,5 @@ class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
         self._watch.reset()
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        """Check the running loss after each call; on NaN/Inf, find the batch.
-
-        The running loss of the epoch turns NaN/Inf with the first bad batch,
-        and Keras hands it over already converted, so the check is free; the
-        watch is read only when there is something to report.
-        """
-        value = (logs or {}).get("loss")
-        if value is None or not math.isfinite(float(value)):
-            self._watch.check(self._epoch)
+        """Check the running loss after each call; on NaN/Inf, find the batch."""
+        self._watch.check_logs(logs, epoch=self._epoch, batch=batch)

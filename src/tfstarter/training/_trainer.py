@@ -77,8 +77,9 @@ class Trainer:
         ArgumentTypeError: if ``model`` is not a `keras.Model` or an option has
             the wrong type.
         ConfigError: for an unknown ``loop``, a model without a loss, a
-            ``strategy`` the model was not built under, or options that
-            conflict with the optimizer's own settings.
+            ``strategy`` the model was not built under, ``jit_compile=True``
+            where Keras would not use XLA, or options that conflict with the
+            optimizer's own settings.
 
     Examples:
         >>> import keras
@@ -133,6 +134,13 @@ class Trainer:
                 f"than one step per call. Use loop='custom' (which runs several "
                 f"steps per call under a strategy), or steps_per_execution=1."
             )
+        if jit_compile:
+            reason = _compat.jit_unsupported_reason(model)
+            if reason is not None:
+                raise ConfigError(
+                    f"`jit_compile=True` cannot be honoured: {reason}. Pass "
+                    f"jit_compile=False."
+                )
         with self._scope():
             prepare_model(model, loss=loss, optimizer=optimizer, metrics=metrics)
             configure_clipping(model.optimizer, clipping)
