@@ -91,6 +91,21 @@ def initial_epoch_override(model: Any) -> int | None:
     return int(value) if value is not None else None
 
 
+def own_step(model: Any, name: str) -> Any:
+    """The model's own ``train_step`` (or test / predict step), bound, or None.
+
+    None when the model uses Keras' own step.
+
+    Examples:
+        >>> own_step(keras.Sequential([keras.layers.Dense(1)]), "train_step") is None
+        True
+    """
+    method = getattr(type(model), name)
+    if method is getattr(keras.Model, name):
+        return None
+    return method.__get__(model, type(model))
+
+
 def default_train_step_is_used(model: Any) -> bool:
     """Whether ``model`` runs Keras' own ``train_step`` (not an override).
 

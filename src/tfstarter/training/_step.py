@@ -8,7 +8,8 @@ log, ``optimizer.scale_loss`` (dynamic loss scaling under ``mixed_float16``),
 optimizer is configured to) and ``model.compute_metrics``. The custom loop
 compiles it itself; the fit loop installs it as the model's ``train_step``
 while ``model.fit`` runs. Either way the same Python function is traced, and
-`Step.trace_counts` counts how often.
+`Step.trace_counts` counts how often. A model that overrides ``train_step``
+(or ``test_step`` / ``predict_step``) keeps its own: both loops then run it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfstarter.errors import ConfigError
 from tfstarter.training import _compat
 from tfstarter.training._gradient_probe import GradientProbe
 from tfstarter.training._non_finite import NonFiniteWatch
@@ -61,6 +63,23 @@ class Step:
         self.watch = watch
         self.trace_counts: Counter[str] = Counter()
         self._uses_training_arg = _compat.call_takes_training(model)
+        # A model that overrides Keras' steps keeps them, in both loops.
+        self._own = {
+            kind: _compat.own_step(model, f"{kind}_step")
+            for kind in ("train", "test", "predict")
+        }
+        if probe is not None and self._own["train"] is not None:
+            raise ConfigError(
+                f"a callback asks for the gradients (on_gradient_norm / "
+                f"on_gradients), but `model` ({type(model).__name__}) computes "
+                f"them in its own train_step, where the Trainer cannot see them. "
+                f"Record them inside that train_step, or drop the hook."
+            )
+
+    @property
+    def runs_own_train_step(self) -> bool:
+        """Whether the model's own ``train_step`` runs instead of the shared one."""
+        return self._own["train"] is not None
 
     def _forward(self, x: Any, *, training: bool) -> Any:
         if self._uses_training_arg:
@@ -70,6 +89,8 @@ class Step:
     def train(self, data: Any) -> dict[str, Any]:
         """Run one optimisation step on ``data`` and return the batch logs."""
         self.trace_counts["train"] += 1
+        if self._own["train"] is not None:
+            return dict(self._own["train"](data))
         model = self.model
         optimizer = model.optimizer
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
@@ -106,6 +127,8 @@ class Step:
     def test(self, data: Any) -> dict[str, Any]:
         """Evaluate ``data`` (no update) and return the batch logs."""
         self.trace_counts["test"] += 1
+        if self._own["test"] is not None:
+            return dict(self._own["test"](data))
         model = self.model
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         y_pred = self._forward(x, training=False)
@@ -122,6 +145,8 @@ class Step:
     def predict(self, data: Any) -> Any:
         """Return the model's outputs on the inputs of ``data``."""
         self.trace_counts["predict"] += 1
+        if self._own["predict"] is not None:
+            return self._own["predict"](data)
         x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return self._forward(x, training=False)
 
