@@ -117,3 +117,17 @@ def test_history_is_model_history(loop, model_factory, dataset):
     assert isinstance(history, keras.callbacks.History)
     assert history is model.history
     assert history.epoch == [0, 1]
+
+
+def test_fit_loop_leaves_the_model_as_it_was(model_factory, dataset):
+    model = model_factory()
+    model.fit(dataset.take(1), verbose=0, shuffle=False)
+    own_function = model.train_function
+    trainer = tfs.Trainer(model, "fit", steps_per_execution=3)
+    trainer.fit(dataset, verbose=0, validation_data=dataset)
+    trainer.evaluate(dataset, verbose=0)
+    trainer.predict(dataset, verbose=0)
+    assert not {"train_step", "test_step", "predict_step"} & set(vars(model))
+    assert model.train_function is own_function
+    assert model.steps_per_execution == 1
+    assert model.train_step.__func__ is keras.Model.train_step

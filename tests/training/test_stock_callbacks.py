@@ -64,13 +64,14 @@ def test_model_checkpoint_writes_every_epoch(model_factory, dataset, tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_model_checkpoint_save_best_only(model_factory, dataset, tmp_path):
+@pytest.mark.parametrize("loop", ["fit", "custom"])
+def test_model_checkpoint_save_best_only(loop, model_factory, dataset, tmp_path):
     path = tmp_path / "best.keras"
     checkpoint = keras.callbacks.ModelCheckpoint(
         str(path), monitor="val_loss", save_best_only=True
     )
     _fit(
-        "custom",
+        loop,
         model_factory(),
         dataset,
         [checkpoint],
