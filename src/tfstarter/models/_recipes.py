@@ -99,7 +99,7 @@ class Recipe:
         }
 
 
-CNN_RECIPE = Recipe(epochs=8, batch_size=128, validation_split=0.1)
+CNN_RECIPE = Recipe(epochs=6, batch_size=128, validation_split=0.1)
 """Recommended training for `cnn` with default settings on 28x28 images.
 
 Example:
@@ -107,7 +107,7 @@ Example:
     'cosine'
 """
 
-DENSE_RECIPE = Recipe(epochs=10, batch_size=128, validation_split=0.1)
+DENSE_RECIPE = Recipe(epochs=20, batch_size=128, validation_split=0.1)
 """Recommended training for a `dense` classifier with default settings on
 flattened 28x28 images.
 
