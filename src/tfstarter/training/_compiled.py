@@ -90,6 +90,12 @@ class CompiledSteps:
         self.train = tf.function(self._many(self._train_one), autograph=False)
         self.test = tf.function(self._many(self._test_one), autograph=False)
         self.predict = tf.function(self._predict_many, autograph=False)
+        # One step per call needs no loop (and no step count) around the step.
+        self.train_single = tf.function(self._single(self._train_one), autograph=False)
+        self.test_single = tf.function(self._single(self._test_one), autograph=False)
+        self.predict_single = tf.function(
+            self._single(self._predict_one), autograph=False
+        )
         self.train_next = tf.function(self._next(self._train_one), autograph=False)
         self.test_next = tf.function(self._next(self._test_one), autograph=False)
         self.predict_next = tf.function(self._next(self._predict_one), autograph=False)
@@ -104,6 +110,15 @@ class CompiledSteps:
                 return (i + 1,)
 
             tf.while_loop(lambda i: i < steps - 1, body, (tf.constant(0),))
+            return one(iterator.get_next())
+
+        return run
+
+    @staticmethod
+    def _single(one: Any) -> Any:
+        """Run ``one`` on the next batch of an iterator."""
+
+        def run(iterator: Any) -> Any:
             return one(iterator.get_next())
 
         return run

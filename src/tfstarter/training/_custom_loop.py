@@ -65,13 +65,22 @@ class CustomLoop:
             return dataset
         return self.strategy.experimental_distribute_dataset(dataset)
 
-    def _run(self, function: Any, iterator: Any, execution: Execution) -> Any:
-        """Run one call of ``execution.steps`` steps on batches of ``iterator``."""
+    def _run(
+        self, functions: tuple[Any, Any], iterator: Any, execution: Execution
+    ) -> Any:
+        """Run one call of ``execution.steps`` steps on batches of ``iterator``.
+
+        ``functions`` is the (several steps, single step) pair of compiled
+        functions; the single-step one skips the loop around the step.
+        """
+        many, single = functions
+        if execution.steps == 1:
+            return single(iterator)
         steps = self._steps_tensors.get(execution.steps)
         if steps is None:
             steps = tf.constant(execution.steps, tf.int32)
             self._steps_tensors[execution.steps] = steps
-        return function(iterator, steps)
+        return many(iterator, steps)
 
     @staticmethod
     def _run_next(function: Any, iterator: Any) -> Any:
@@ -149,7 +158,9 @@ class CustomLoop:
                         break
                     logs = step_logs
                 else:
-                    logs = self._run(compiled.train, iterator, execution)
+                    logs = self._run(
+                        (compiled.train, compiled.train_single), iterator, execution
+                    )
                 if heard:
                     callbacks.on_train_batch_end(execution.end, logs)
                 if watch is not None:
@@ -229,7 +240,9 @@ class CustomLoop:
                     break
                 logs = step_logs
             else:
-                logs = self._run(compiled.test, iterator, execution)
+                logs = self._run(
+                    (compiled.test, compiled.test_single), iterator, execution
+                )
             if heard:
                 callbacks.on_test_batch_end(execution.end, logs)
             if model.stop_evaluating:
@@ -281,7 +294,9 @@ class CustomLoop:
                 if batch_outputs is None:
                     break
             else:
-                batch_outputs = self._run(compiled.predict, iterator, execution)
+                batch_outputs = self._run(
+                    (compiled.predict, compiled.predict_single), iterator, execution
+                )
             outputs.append(batch_outputs)
             if heard:
                 callbacks.on_predict_batch_end(
