@@ -30,6 +30,7 @@ from tfstarter.training._callbacks import (
     PREDICT_BATCH_HOOKS,
     TEST_BATCH_HOOKS,
     TRAIN_BATCH_HOOKS,
+    listens,
 )
 from tfstarter.training._executions import (
     Execution,
@@ -121,12 +122,8 @@ class CustomLoop:
             steps=num_batches,
             model=model,
         )
-        heard = batch_hooks_heard(
-            callbacks.callbacks,
-            TRAIN_BATCH_HOOKS,
-            verbose=verbose,
-            steps_known=num_batches is not None,
-        )
+        heard = batch_hooks_heard(callbacks.callbacks, TRAIN_BATCH_HOOKS)
+        called = listens(callbacks.callbacks, TRAIN_BATCH_HOOKS)
         steps_per_execution = resolve_steps_per_execution(
             self.options.steps_per_execution, heard=heard
         )
@@ -150,7 +147,7 @@ class CustomLoop:
             if steps_per_epoch is None:
                 iterator = iter(self._distribute(dataset))
             for execution in plan(num_batches, steps_per_execution):
-                if heard:
+                if called:
                     callbacks.on_train_batch_begin(execution.begin)
                 if num_batches is None:
                     step_logs = self._run_next(compiled.train_next, iterator)
@@ -161,7 +158,7 @@ class CustomLoop:
                     logs = self._run(
                         (compiled.train, compiled.train_single), iterator, execution
                     )
-                if heard:
+                if called:
                     callbacks.on_train_batch_end(execution.end, logs)
                 if watch is not None:
                     watch.check_logs(logs, epoch=epoch, batch=execution.end)
@@ -174,7 +171,6 @@ class CustomLoop:
                     validation,
                     callbacks=callbacks,
                     verbose=verbose,
-                    in_fit=True,
                 )
                 epoch_logs.update(
                     {f"val_{name}": value for name, value in val_logs.items()}
@@ -196,7 +192,6 @@ class CustomLoop:
         *,
         callbacks: keras.callbacks.CallbackList | None = None,
         verbose: Any = "auto",
-        in_fit: bool = False,
     ) -> dict[str, float]:
         """Evaluate; return the metric values as floats, keys sorted."""
         model = self.model
@@ -212,13 +207,8 @@ class CustomLoop:
                 steps=num_batches,
                 model=model,
             )
-        heard = batch_hooks_heard(
-            callbacks.callbacks,
-            TEST_BATCH_HOOKS,
-            verbose=verbose,
-            steps_known=num_batches is not None,
-            in_fit=in_fit,
-        )
+        heard = batch_hooks_heard(callbacks.callbacks, TEST_BATCH_HOOKS)
+        called = listens(callbacks.callbacks, TEST_BATCH_HOOKS)
         steps_per_execution = resolve_steps_per_execution(
             self.options.steps_per_execution, heard=heard
         )
@@ -232,7 +222,7 @@ class CustomLoop:
         model.reset_metrics()
         iterator = iter(self._distribute(dataset))
         for execution in plan(num_batches, steps_per_execution):
-            if heard:
+            if called:
                 callbacks.on_test_batch_begin(execution.begin)
             if num_batches is None:
                 step_logs = self._run_next(compiled.test_next, iterator)
@@ -243,7 +233,7 @@ class CustomLoop:
                 logs = self._run(
                     (compiled.test, compiled.test_single), iterator, execution
                 )
-            if heard:
+            if called:
                 callbacks.on_test_batch_end(execution.end, logs)
             if model.stop_evaluating:
                 break
@@ -269,12 +259,8 @@ class CustomLoop:
             steps=num_batches,
             model=model,
         )
-        heard = batch_hooks_heard(
-            callbacks.callbacks,
-            PREDICT_BATCH_HOOKS,
-            verbose=verbose,
-            steps_known=num_batches is not None,
-        )
+        heard = batch_hooks_heard(callbacks.callbacks, PREDICT_BATCH_HOOKS)
+        called = listens(callbacks.callbacks, PREDICT_BATCH_HOOKS)
         steps_per_execution = resolve_steps_per_execution(
             self.options.steps_per_execution, heard=heard
         )
@@ -287,7 +273,7 @@ class CustomLoop:
         outputs: list[Any] = []
         iterator = iter(self._distribute(dataset))
         for execution in plan(num_batches, steps_per_execution):
-            if heard:
+            if called:
                 callbacks.on_predict_batch_begin(execution.begin)
             if num_batches is None:
                 batch_outputs = self._run_next(compiled.predict_next, iterator)
@@ -298,7 +284,7 @@ class CustomLoop:
                     (compiled.predict, compiled.predict_single), iterator, execution
                 )
             outputs.append(batch_outputs)
-            if heard:
+            if called:
                 callbacks.on_predict_batch_end(
                     execution.end, {"outputs": batch_outputs}
                 )

@@ -9,7 +9,7 @@ from typing import Any
 
 import keras
 
-from tfstarter.training._callbacks import TEST_BATCH_HOOKS, overrides
+from tfstarter.training._callbacks import overrides
 from tfstarter.training._non_finite import NonFiniteGuard
 from tfstarter.training._options import AUTO_STEPS_PER_EXECUTION
 
@@ -59,47 +59,29 @@ def plan(num_batches: int | None, steps_per_execution: int) -> Iterator[Executio
         yield Execution(begin, begin + steps - 1, steps)
 
 
-def batch_hooks_heard(
-    callbacks: Sequence[Any],
-    hooks: Sequence[str],
-    *,
-    verbose: Any,
-    steps_known: bool,
-    in_fit: bool = False,
-) -> bool:
+def batch_hooks_heard(callbacks: Sequence[Any], hooks: Sequence[str]) -> bool:
     """Whether any callback would notice the per-batch ``hooks`` being called.
 
-    Keras' progress bar counts as listening only when it draws per batch
-    (``verbose=1``) or needs the batch count it cannot know in advance; it
-    ignores the test hooks of the validation inside ``fit``.
+    Keras' progress bar does not count: it is told the number of batches and
+    is updated after every compiled call, so with several steps per call it
+    moves in larger jumps but ends the same (Keras ``fit`` does the same with
+    ``steps_per_execution``). tfstarter's NaN guard does not count either: it
+    finds the exact batch from a record the step keeps.
 
     Examples:
         >>> import keras
         >>> batch_hooks_heard(
-        ...     [keras.callbacks.History()],
+        ...     [keras.callbacks.History(), keras.callbacks.ProgbarLogger()],
         ...     ("on_train_batch_end",),
-        ...     verbose=0,
-        ...     steps_known=True,
         ... )
         False
     """
     for callback in callbacks:
-        if isinstance(callback, keras.callbacks.ProgbarLogger):
-            if in_fit and tuple(hooks) == TEST_BATCH_HOOKS:
-                continue
-            if _resolved_verbose(verbose) == 1 or not steps_known:
-                return True
-            continue
-        if isinstance(callback, NonFiniteGuard):
-            # Checks the running loss per call, whatever the call's size.
+        if isinstance(callback, keras.callbacks.ProgbarLogger | NonFiniteGuard):
             continue
         if any(overrides(callback, hook) for hook in hooks):
             return True
     return False
-
-
-def _resolved_verbose(verbose: Any) -> int:
-    return 1 if verbose == "auto" else int(verbose)
 
 
 def resolve_steps_per_execution(option: int | str, *, heard: bool) -> int:

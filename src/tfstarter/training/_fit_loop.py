@@ -26,7 +26,7 @@ from tfstarter.training._executions import (
     batch_hooks_heard,
     resolve_steps_per_execution,
 )
-from tfstarter.training._inputs import endless, epoch_batches, known_batches
+from tfstarter.training._inputs import endless, epoch_batches
 from tfstarter.training._non_finite import NonFiniteGuard
 from tfstarter.training._options import TrainerOptions
 from tfstarter.training._session import Session
@@ -86,17 +86,9 @@ class FitLoop:
             self.options.steps_per_execution, heard=heard
         )
 
-    def _heard(
-        self, session: Session, hooks: Sequence[str], verbose: Any, steps_known: bool
-    ) -> bool:
-        # model.fit adds a progress bar when verbose != 0; judge it too.
-        progbar = [keras.callbacks.ProgbarLogger()] if verbose != 0 else []
-        return batch_hooks_heard(
-            [*session.callbacks, *progbar],
-            hooks,
-            verbose=verbose,
-            steps_known=steps_known,
-        )
+    @staticmethod
+    def _heard(session: Session, hooks: Sequence[str]) -> bool:
+        return batch_hooks_heard(session.callbacks, hooks)
 
     def fit(
         self,
@@ -111,12 +103,10 @@ class FitLoop:
         verbose: Any,
     ) -> keras.callbacks.History:
         """Train with ``model.fit``; return its `keras.callbacks.History`."""
-        num_batches = epoch_batches(dataset, steps_per_epoch)
+        epoch_batches(dataset, steps_per_epoch)  # refuses endless data without it
         if steps_per_epoch is not None:
             dataset = endless(dataset)
-        heard = self._heard(
-            session, TRAIN_BATCH_HOOKS, verbose, num_batches is not None
-        )
+        heard = self._heard(session, TRAIN_BATCH_HOOKS)
         steps_per_execution = self._steps_per_execution(heard)
         callbacks = list(session.callbacks)
         if session.step.watch is not None and not session.terminate_on_nan:
@@ -139,8 +129,7 @@ class FitLoop:
         self, session: Session, dataset: tf.data.Dataset, *, verbose: Any
     ) -> dict[str, float]:
         """Evaluate with ``model.evaluate``; return its dict of results."""
-        steps_known = known_batches(dataset) is not None
-        heard = self._heard(session, TEST_BATCH_HOOKS, verbose, steps_known)
+        heard = self._heard(session, TEST_BATCH_HOOKS)
         steps_per_execution = self._steps_per_execution(heard)
         with self._installed(session, steps_per_execution):
             results: dict[str, float] = self.model.evaluate(
@@ -153,8 +142,7 @@ class FitLoop:
     ) -> Any:
         """Predict with ``model.predict``; return its NumPy outputs."""
         epoch_batches(dataset, None)
-        steps_known = known_batches(dataset) is not None
-        heard = self._heard(session, PREDICT_BATCH_HOOKS, verbose, steps_known)
+        heard = self._heard(session, PREDICT_BATCH_HOOKS)
         steps_per_execution = self._steps_per_execution(heard)
         with self._installed(session, steps_per_execution):
             return self.model.predict(

@@ -91,11 +91,11 @@ class TrainerOptions:
         loop: ``"fit"`` runs Keras ``model.fit``; ``"custom"`` runs tfstarter's
             compiled ``tf.GradientTape`` loop. Both run the same per-batch step.
         steps_per_execution: how many batches one compiled call processes.
-            ``"auto"`` runs 1 when a callback (or the verbose-1 progress bar)
-            listens to the per-batch hooks, else up to
-            ``AUTO_STEPS_PER_EXECUTION``; nothing that listens can tell the
-            difference. With an integer ``n``, the batch hooks are called once
-            per ``n`` batches, as in Keras.
+            ``"auto"`` runs 1 when a callback listens to the per-batch hooks,
+            else up to ``AUTO_STEPS_PER_EXECUTION``, so no callback can tell
+            the difference (the progress bar, which does not count, is then
+            updated once per call). With an integer ``n``, the batch hooks
+            are called once per ``n`` batches, as in Keras.
         jit_compile: compile the step with XLA.
         clipping: gradient clipping, or ``None``.
         gradient_accumulation_steps: apply the optimizer once every this many
