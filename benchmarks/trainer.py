@@ -57,6 +57,13 @@ def machine() -> str:
     )
 
 
+def _load() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "unknown"
+
+
 def mnist_shaped(samples: int, batch: int) -> tf.data.Dataset:
     rng = np.random.default_rng(0)
     x = rng.integers(0, 256, size=(samples, 28, 28), dtype=np.uint8)
@@ -121,6 +128,10 @@ median round is shown beside it. Produced by
 
 **Machine:** {machine}
 
+**Load:** the 1-minute load average was {load_start} when the run started and
+{load_end} when it ended, on {cores} cores; above {cores}, other work was
+competing for the CPU and every number below is pessimistic and noisy.
+
 The first four rows of each block are the headline contenders, each with its
 defaults: plain `model.fit` (Keras' default `steps_per_execution=1`), the two
 Trainer loops (tfstarter's default `steps_per_execution="auto"`, which runs
@@ -155,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batches", nargs="+", type=int, default=[32, 128])
     parser.add_argument("--output", type=Path, default=DOC)
     args = parser.parse_args(argv)
+    load_start = _load()
     rounds = args.rounds or (1 if args.quick else 5)
     epochs = 2 if args.quick else 3
     results = []
@@ -177,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
                 machine=machine(),
                 table=text,
                 auto=tfs.training.AUTO_STEPS_PER_EXECUTION,
+                load_start=load_start,
+                load_end=_load(),
+                cores=os.cpu_count(),
             ),
             args.output,
         )
