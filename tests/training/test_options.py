@@ -72,6 +72,23 @@ def test_who_listens_to_the_batch_hooks():
 
 
 @pytest.mark.parametrize(
+    ("callback", "heard"),
+    [
+        (keras.callbacks.ModelCheckpoint("m.keras"), False),
+        (keras.callbacks.ModelCheckpoint("m.keras", save_freq=4), True),
+        (keras.callbacks.BackupAndRestore("backup"), False),
+        (keras.callbacks.BackupAndRestore("backup", save_freq=4), True),
+        (keras.callbacks.TensorBoard("logs"), False),
+        (keras.callbacks.TensorBoard("logs", update_freq=2), True),
+        (keras.callbacks.TensorBoard("logs", profile_batch=2), True),
+    ],
+    ids=lambda value: value if isinstance(value, bool) else type(value).__name__,
+)
+def test_epoch_wise_stock_callbacks_do_not_force_single_steps(callback, heard):
+    assert batch_hooks_heard([callback], TRAIN_BATCH_HOOKS) is heard
+
+
+@pytest.mark.parametrize(
     "case",
     [
         ([], 0, "auto", 1),  # 6 batches, nobody listens: one call

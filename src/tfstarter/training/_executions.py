@@ -59,14 +59,35 @@ def plan(num_batches: int | None, steps_per_execution: int) -> Iterator[Executio
         yield Execution(begin, begin + steps - 1, steps)
 
 
+def _epoch_wise(callback: Any) -> bool:
+    """Whether a stock Keras callback only acts per epoch, as configured.
+
+    These callbacks override the batch hooks but, with per-epoch settings,
+    only count batches there; Keras ``fit`` itself calls them once per call
+    under ``steps_per_execution``, which is what they then get.
+    """
+    if isinstance(
+        callback, keras.callbacks.ModelCheckpoint | keras.callbacks.BackupAndRestore
+    ):
+        return getattr(callback, "save_freq", None) == "epoch"
+    if isinstance(callback, keras.callbacks.TensorBoard):
+        return callback.update_freq == "epoch" and not getattr(
+            callback, "_should_trace", True
+        )
+    return False
+
+
 def batch_hooks_heard(callbacks: Sequence[Any], hooks: Sequence[str]) -> bool:
     """Whether any callback would notice the per-batch ``hooks`` being called.
 
     Keras' progress bar does not count: it is told the number of batches and
     is updated after every compiled call, so with several steps per call it
     moves in larger jumps but ends the same (Keras ``fit`` does the same with
-    ``steps_per_execution``). tfstarter's NaN guard does not count either: it
-    finds the exact batch from a record the step keeps.
+    ``steps_per_execution``). Nor do `keras.callbacks.ModelCheckpoint` and
+    `keras.callbacks.BackupAndRestore` saving per epoch, or
+    `keras.callbacks.TensorBoard` logging per epoch without profiling. Nor
+    does tfstarter's NaN guard: it finds the exact batch from a record the
+    step keeps.
 
     Examples:
         >>> import keras
@@ -78,6 +99,8 @@ def batch_hooks_heard(callbacks: Sequence[Any], hooks: Sequence[str]) -> bool:
     """
     for callback in callbacks:
         if isinstance(callback, keras.callbacks.ProgbarLogger | NonFiniteGuard):
+            continue
+        if _epoch_wise(callback):
             continue
         if any(overrides(callback, hook) for hook in hooks):
             return True
