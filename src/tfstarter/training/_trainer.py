@@ -380,6 +380,8 @@ class Trainer:
 
         Raises:
             ArgumentTypeError: for data or callbacks of the wrong type.
+            ConfigError: for ``batch_size`` given with a dataset, or an
+                endless dataset.
             DataError: for data that does not fit the model.
 
         Examples:
@@ -429,6 +431,8 @@ class Trainer:
 
         Raises:
             ArgumentTypeError: for data or callbacks of the wrong type.
+            ConfigError: for ``batch_size`` given with a dataset, or an
+                endless dataset.
             DataError: for data that does not fit the model.
 
         Examples:
