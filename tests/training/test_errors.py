@@ -235,9 +235,15 @@ def test_fit_arguments_are_checked(kwargs, error, match, model_factory, dataset)
         tfs.Trainer(model_factory(), "custom").fit(dataset, **kwargs)
 
 
-def test_endless_dataset_needs_steps_per_epoch(model_factory, dataset):
-    with pytest.raises(ConfigError, match=r"endless dataset .* Pass steps_per_epoch=N"):
-        tfs.Trainer(model_factory(), "custom").fit(dataset.repeat(), verbose=0)
+@pytest.mark.parametrize("loop", ["fit", "custom"])
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_endless_dataset_is_refused(loop, method, model_factory, dataset):
+    trainer = tfs.Trainer(model_factory(), loop)
+    with pytest.raises(
+        ConfigError,
+        match=r"endless dataset .* Pass steps_per_epoch=N to fit, or take a finite",
+    ):
+        getattr(trainer, method)(dataset.repeat(), verbose=0)
 
 
 def test_strategy_must_be_the_models(model_factory):
@@ -265,3 +271,11 @@ def test_generators_are_refused(model_factory):
         match=r"got generator. Wrap a generator with tf.data.Dataset.from_generator",
     ):
         tfs.Trainer(model_factory(), "custom").fit((i for i in range(3)), verbose=0)
+
+
+@pytest.mark.parametrize("loop", ["fit", "custom"])
+def test_endless_validation_data_is_refused(loop, model_factory, dataset):
+    with pytest.raises(ConfigError, match=r"`validation_data` is an endless dataset"):
+        tfs.Trainer(model_factory(), loop).fit(
+            dataset, validation_data=dataset.repeat(), verbose=0
+        )

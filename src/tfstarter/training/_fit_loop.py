@@ -129,6 +129,7 @@ class FitLoop:
         self, session: Session, dataset: tf.data.Dataset, *, verbose: Any
     ) -> dict[str, float]:
         """Evaluate with ``model.evaluate``; return its dict of results."""
+        epoch_batches(dataset, None)  # refuses endless data
         heard = self._heard(session, TEST_BATCH_HOOKS)
         steps_per_execution = self._steps_per_execution(heard)
         with self._installed(session, steps_per_execution):
@@ -141,7 +142,7 @@ class FitLoop:
         self, session: Session, dataset: tf.data.Dataset, *, verbose: Any
     ) -> Any:
         """Predict with ``model.predict``; return its NumPy outputs."""
-        epoch_batches(dataset, None)
+        epoch_batches(dataset, None)  # refuses endless data
         heard = self._heard(session, PREDICT_BATCH_HOOKS)
         steps_per_execution = self._steps_per_execution(heard)
         with self._installed(session, steps_per_execution):

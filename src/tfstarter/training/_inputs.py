@@ -168,8 +168,9 @@ def epoch_batches(
         return steps_per_epoch
     if batches == -1:
         raise ConfigError(
-            f"`{role}` is an endless dataset (it repeats), so an epoch never ends. "
-            f"Pass steps_per_epoch=N, or drop .repeat() from the pipeline."
+            f"`{role}` is an endless dataset (it repeats), so it never ends. "
+            f"Pass steps_per_epoch=N to fit, or take a finite part "
+            f"(dataset.take(N)) to evaluate or predict on."
         )
     if batches == 0:
         raise DataError(f"`{role}` is an empty dataset (0 batches); pass some data.")

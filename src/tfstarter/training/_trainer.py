@@ -26,6 +26,7 @@ from tfstarter.training._custom_loop import CustomLoop
 from tfstarter.training._fit_loop import FitLoop
 from tfstarter.training._inputs import (
     check_element_spec,
+    epoch_batches,
     check_verbose,
     infer_classes,
     to_dataset,
@@ -342,6 +343,7 @@ class Trainer:
                 seed=None,
                 needs_targets=needs_targets,
             )
+            epoch_batches(validation, None, role="validation_data")
         self._build(dataset)
         session = Session.open(self._engines, user_callbacks, training=True)
         with self._scope():
