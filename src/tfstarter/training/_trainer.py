@@ -26,8 +26,8 @@ from tfstarter.training._custom_loop import CustomLoop
 from tfstarter.training._fit_loop import FitLoop
 from tfstarter.training._inputs import (
     check_element_spec,
-    epoch_batches,
     check_verbose,
+    epoch_batches,
     infer_classes,
     to_dataset,
 )
