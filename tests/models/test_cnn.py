@@ -38,6 +38,22 @@ def test_default_architecture() -> None:
     assert model.output_shape == (None, 10)
 
 
+def test_last_conv_of_a_block_is_pooled_before_normalization() -> None:
+    model = tfs.models.cnn((8, 8), 3, filters=(4,), convs_per_block=2, hidden=())
+    names = [layer.name for layer in model.layers]
+    order = [
+        "block_1_conv_1",
+        "block_1_conv_1_bn",
+        "block_1_conv_1_relu",
+        "block_1_conv_2",
+        "block_1_pool",
+        "block_1_conv_2_bn",
+        "block_1_conv_2_relu",
+        "flatten",
+    ]
+    assert [name for name in names if name in order] == order
+
+
 def test_blocks_convs_and_pooling() -> None:
     model = tfs.models.cnn(
         (20, 20, 2),

@@ -108,3 +108,16 @@ def test_bad_normalize_data(data: np.ndarray, match: str) -> None:
 def test_bad_rescale(value: object, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         tfs.models.logistic(2, rescale=value)  # type: ignore[arg-type]
+
+
+def test_raw_uint8_pixels_go_in_as_loaded() -> None:
+    # MNIST arrays are uint8 (N, 28, 28): fit and predict take them unchanged.
+    model = tfs.models.cnn((8, 8), 3, filters=(2,), rescale=1 / 255, seed=0)
+    pixels = np.random.default_rng(0).integers(0, 256, (16, 8, 8)).astype("uint8")
+    labels = np.arange(16) % 3
+    model.fit(pixels, labels, epochs=1, batch_size=8, verbose=0)
+    np.testing.assert_allclose(
+        model.predict(pixels, verbose=0),
+        model.predict(pixels.astype("float32"), verbose=0),
+        rtol=1e-6,
+    )

@@ -13,7 +13,7 @@ its loss, output activation and metrics, as Keras objects that survive H5 and
 ``.keras`` round trips. Train with ``tfs.Trainer(model).fit(...)`` or plain
 ``model.fit(...)``.
 
-Example:
+Examples:
     >>> import tfstarter as tfs
     >>> model = tfs.models.cnn(input_shape=(28, 28), classes=10, rescale=1 / 255)
     >>> (x_train, y_train), (x_test, y_test) = tfs.datasets.mnist()  # doctest: +SKIP

@@ -26,7 +26,7 @@ def dense_block(
     replaces it). Layers are named ``{name}``, ``{name}_bn``,
     ``{name}_{activation}`` and ``{name}_dropout``.
 
-    Example:
+    Examples:
         >>> inputs = keras.Input((8,))
         >>> outputs = dense_block(
         ...     inputs,

@@ -36,6 +36,7 @@ usual step, and the recipe's cosine schedule anneals it."""
 def _shrink(
     size: tuple[int, int],
     *,
+    kind: Literal["conv", "pool"],
     window: int,
     layer: str,
     what: str,
@@ -44,7 +45,7 @@ def _shrink(
     fix: str,
 ) -> tuple[int, int]:
     """Return the feature-map size after a ``window``-wide valid conv or pool."""
-    if what.startswith("conv"):
+    if kind == "conv":
         new = (size[0] - window + 1, size[1] - window + 1)
     else:
         new = (size[0] // window, size[1] // window)
@@ -79,7 +80,7 @@ def check_feature_map(
         ConfigError: naming the first layer whose output would have a zero size,
             and how to fix it.
 
-    Example:
+    Examples:
         >>> check_feature_map(
         ...     (28, 28),
         ...     blocks=2,
@@ -97,6 +98,7 @@ def check_feature_map(
             for conv in range(1, convs_per_block + 1):
                 size = _shrink(
                     size,
+                    kind="conv",
                     window=kernel_size,
                     layer=f"block_{block}_conv_{conv}",
                     what=f"conv with kernel_size={kernel_size}, padding='valid'",
@@ -108,6 +110,7 @@ def check_feature_map(
         if pool is not None:
             size = _shrink(
                 size,
+                kind="pool",
                 window=pool_size,
                 layer=f"block_{block}_pool",
                 what=f"{pool} pooling with pool_size={pool_size}",
@@ -206,7 +209,7 @@ def cnn(
         ArgumentTypeError: for an argument of the wrong type.
         DataError: if ``normalize`` data has the wrong shape or holds NaN/Inf.
 
-    Example:
+    Examples:
         >>> model = cnn(input_shape=(28, 28), classes=10, rescale=1 / 255)
         >>> model.input_shape, model.output_shape
         ((None, 28, 28), (None, 10))

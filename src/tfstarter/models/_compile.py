@@ -34,7 +34,7 @@ def resolve_optimizer(
             both an optimizer instance and ``learning_rate`` are given, or the
             instance already trains another model.
 
-    Example:
+    Examples:
         >>> optimizer = resolve_optimizer("sgd", 0.1, default_learning_rate=0.01)
         >>> type(optimizer).__name__, round(float(optimizer.learning_rate), 3)
         ('SGD', 0.1)
@@ -102,7 +102,7 @@ def resolve_loss(loss: object, head: Head) -> keras.losses.Loss:
     Raises:
         ArgumentTypeError: if ``loss`` is not a `keras.losses.Loss` instance.
 
-    Example:
+    Examples:
         >>> from tfstarter.models._heads import regression_head
         >>> type(resolve_loss(None, regression_head(1))).__name__
         'MeanSquaredError'
@@ -128,7 +128,7 @@ def resolve_metrics(metrics: object, head: Head) -> list[keras.metrics.Metric]:
         ArgumentTypeError: if ``metrics`` is not a sequence of
             `keras.metrics.Metric` instances.
 
-    Example:
+    Examples:
         >>> from tfstarter.models._heads import classification_head
         >>> [m.name for m in resolve_metrics(None, classification_head(2))]
         ['accuracy', 'auc']
@@ -163,7 +163,7 @@ def compile_model(
 ) -> keras.Model:
     """Compile ``model`` for ``head`` with keyword arguments only, and return it.
 
-    Example:
+    Examples:
         >>> from tfstarter.models._heads import regression_head
         >>> inputs = keras.Input((2,))
         >>> model = keras.Model(inputs, keras.layers.Dense(1)(inputs))

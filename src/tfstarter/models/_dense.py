@@ -100,7 +100,7 @@ def dense(
         ArgumentTypeError: for an argument of the wrong type.
         DataError: if ``normalize`` data has the wrong shape or holds NaN/Inf.
 
-    Example:
+    Examples:
         >>> digits = dense((28, 28), classes=10, rescale=1 / 255)
         >>> digits.output_shape
         (None, 10)

@@ -60,7 +60,7 @@ class Golden:
         input_kind: how `sample_inputs` draws values (see `InputKind`).
         factory: builds the model; call `build` instead.
 
-    Example:
+    Examples:
         >>> golden = next(g for g in GOLDENS if g.name == "logistic_binary")
         >>> golden.sample_inputs(2).shape, golden.sample_targets(2).dtype
         ((2, 4), dtype('int64'))

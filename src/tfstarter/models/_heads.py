@@ -30,7 +30,7 @@ class Head:
         units: the width of the output layer (1 for binary).
         classes: the number of classes, or ``None`` for regression.
 
-    Example:
+    Examples:
         >>> classification_head(2)
         Head(kind='binary', units=1, classes=2)
     """
@@ -100,7 +100,7 @@ def regression_head(outputs: object) -> Head:
     Raises:
         ConfigError: if ``outputs`` is not a positive integer.
 
-    Example:
+    Examples:
         >>> regression_head(3)
         Head(kind='regression', units=3, classes=None)
     """
@@ -117,7 +117,7 @@ def classification_head(classes: object) -> Head:
     Raises:
         ConfigError: if ``classes`` is not an integer of at least 2.
 
-    Example:
+    Examples:
         >>> classification_head(10)
         Head(kind='multiclass', units=10, classes=10)
     """
@@ -139,7 +139,7 @@ def resolve_head(*, classes: object, outputs: object) -> Head:
     Raises:
         ConfigError: if both are given, or either is invalid.
 
-    Example:
+    Examples:
         >>> resolve_head(classes=None, outputs=None).kind
         'regression'
     """

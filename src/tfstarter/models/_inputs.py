@@ -20,7 +20,7 @@ def flat_inputs(
 
     ``normalize`` statistics are per feature (per element of a sample).
 
-    Example:
+    Examples:
         >>> inputs, features = flat_inputs((4, 5), rescale=None, normalize=None)
         >>> inputs.shape, features.shape
         ((None, 4, 5), (None, 20))
@@ -50,7 +50,7 @@ def image_inputs(
     Grayscale ``(H, W)`` inputs get a channel axis inside the model, so users
     can feed MNIST arrays as they load. ``normalize`` statistics are per channel.
 
-    Example:
+    Examples:
         >>> inputs, images = image_inputs((28, 28), rescale=1 / 255, normalize=None)
         >>> inputs.shape, images.shape
         ((None, 28, 28), (None, 28, 28, 1))

@@ -72,7 +72,7 @@ def linear(
         ArgumentTypeError: for an argument of the wrong type (e.g. a string loss).
         DataError: if ``normalize`` data has the wrong shape or holds NaN/Inf.
 
-    Example:
+    Examples:
         >>> model = linear(3, outputs=2)
         >>> model.output_shape
         (None, 2)

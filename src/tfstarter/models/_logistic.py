@@ -74,7 +74,7 @@ def logistic(
         ArgumentTypeError: for an argument of the wrong type.
         DataError: if ``normalize`` data has the wrong shape or holds NaN/Inf.
 
-    Example:
+    Examples:
         >>> spam = logistic(4)
         >>> probabilities = spam(np.zeros((2, 4), "float32")).numpy()
         >>> probabilities.shape, bool(((probabilities > 0) & (probabilities < 1)).all())

@@ -23,7 +23,7 @@ _CHUNK_ROWS = 8192
 def check_rescale(value: object) -> float | None:
     """Return a non-zero, finite scale factor, or ``None``.
 
-    Example:
+    Examples:
         >>> check_rescale(1 / 255)
         0.00392156862745098
     """
@@ -60,7 +60,7 @@ def moments(
         DataError: if ``data`` does not hold samples of ``sample_shape``, is
             empty, or holds NaN or Inf.
 
-    Example:
+    Examples:
         >>> mean, variance = moments(
         ...     [[0.0, 5.0], [2.0, 5.0]], sample_shape=(2,), per="feature"
         ... )
@@ -117,7 +117,7 @@ def normalization(
     zero variance becomes 1, as scikit-learn's ``StandardScaler`` does, and the
     moments are stored in the layer config, so H5 and ``.keras`` files carry them.
 
-    Example:
+    Examples:
         >>> layer = normalization(
         ...     np.array([[0.0], [2.0]]), sample_shape=(1,), per="feature"
         ... )
@@ -149,7 +149,7 @@ def preprocess(
     Raises:
         ConfigError: if both ``rescale`` and ``normalize`` are given.
 
-    Example:
+    Examples:
         >>> inputs = keras.Input((3,))
         >>> preprocess(
         ...     inputs, rescale=0.5, normalize=None, sample_shape=(3,), per="feature"

@@ -26,7 +26,7 @@ class CosineOverEpochs:
     times that. Each instance remembers the rate and the first epoch of the
     first ``fit`` it serves, so use a fresh one (`Recipe.callbacks`) per call.
 
-    Example:
+    Examples:
         >>> schedule = CosineOverEpochs(4)
         >>> [round(schedule(epoch, 0.01), 5) for epoch in range(4)]
         [0.01, 0.00854, 0.005, 0.00146]
@@ -57,13 +57,14 @@ class Recipe:
         schedule: ``"cosine"`` decays the learning rate over the epochs,
             from the optimizer's rate to almost 0; ``"constant"`` keeps it.
 
-    Example:
+    Examples:
         >>> recipe = Recipe(epochs=5, batch_size=64, validation_split=0.1)
         >>> kwargs = recipe.fit_kwargs()
-        >>> kwargs["epochs"], kwargs["batch_size"], kwargs["validation_split"]
-        (5, 64, 0.1)
-        >>> [type(callback).__name__ for callback in kwargs["callbacks"]]
-        ['LearningRateScheduler']
+        >>> callbacks = kwargs.pop("callbacks")
+        >>> kwargs
+        {'epochs': 5, 'batch_size': 64, 'validation_split': 0.1}
+        >>> type(callbacks.pop()).__name__
+        'LearningRateScheduler'
     """
 
     epochs: int
@@ -102,7 +103,7 @@ class Recipe:
 CNN_RECIPE = Recipe(epochs=6, batch_size=128, validation_split=0.1)
 """Recommended training for `cnn` with default settings on 28x28 images.
 
-Example:
+Examples:
     >>> CNN_RECIPE.schedule
     'cosine'
 """
@@ -111,7 +112,7 @@ DENSE_RECIPE = Recipe(epochs=20, batch_size=128, validation_split=0.1)
 """Recommended training for a `dense` classifier with default settings on
 flattened 28x28 images.
 
-Example:
+Examples:
     >>> DENSE_RECIPE.batch_size
     128
 """

@@ -31,7 +31,7 @@ def check_input_shape(value: object) -> tuple[int, ...]:
         ConfigError: if it is empty, has a non-positive size, or starts with
             the batch dimension (``None``).
 
-    Example:
+    Examples:
         >>> check_input_shape(4), check_input_shape([28, 28])
         ((4,), (28, 28))
     """
@@ -79,7 +79,7 @@ def check_sizes(name: str, value: object, *, allow_empty: bool) -> tuple[int, ..
         ConfigError: if a size is not positive, or the list is empty and
             ``allow_empty`` is false.
 
-    Example:
+    Examples:
         >>> check_sizes("hidden", [64, 32], allow_empty=True)
         (64, 32)
     """
@@ -114,7 +114,7 @@ def check_sizes(name: str, value: object, *, allow_empty: bool) -> tuple[int, ..
 def check_dropout(name: str, value: object) -> float:
     """Return a dropout rate in ``[0, 1)``.
 
-    Example:
+    Examples:
         >>> check_dropout("dropout", 0.25)
         0.25
     """
@@ -124,7 +124,7 @@ def check_dropout(name: str, value: object) -> float:
 def check_penalty(name: str, value: object) -> float:
     """Return a non-negative, finite regularization factor.
 
-    Example:
+    Examples:
         >>> check_penalty("l2", 1e-4)
         0.0001
     """
@@ -138,7 +138,7 @@ def check_activation(value: object) -> str:
         ArgumentTypeError: if ``value`` is not a string.
         ConfigError: if Keras knows no activation of that name.
 
-    Example:
+    Examples:
         >>> check_activation("gelu")
         'gelu'
     """
@@ -160,7 +160,7 @@ def check_activation(value: object) -> str:
 def regularizer(l1: float, l2: float) -> keras.regularizers.Regularizer | None:
     """Return an L1/L2 weight penalty, or ``None`` when both are zero.
 
-    Example:
+    Examples:
         >>> regularizer(0.0, 0.0) is None
         True
     """
@@ -175,7 +175,7 @@ def layer_seed(seed: int | None, index: int) -> int | None:
     Every initializer and dropout layer gets its own seed, so two layers never
     draw the same numbers.
 
-    Example:
+    Examples:
         >>> layer_seed(7, 2), layer_seed(None, 2)
         (9, None)
     """
@@ -185,7 +185,7 @@ def layer_seed(seed: int | None, index: int) -> int | None:
 def check_seed(value: object) -> int | None:
     """Return ``value`` if it is ``None`` or a non-negative int.
 
-    Example:
+    Examples:
         >>> check_seed(0) == 0 and check_seed(None) is None
         True
     """
