@@ -24,16 +24,20 @@ from tfstarter import errors
 from tfstarter._version import __version__
 
 if TYPE_CHECKING:
-    from tfstarter import datasets
+    from tfstarter import data, datasets, export, models, training
+    from tfstarter.training import Trainer
 
 __all__ = [
+    "Trainer",
     "__version__",
+    "data",
     "datasets",
     "errors",
+    "export",
+    "models",
+    "training",
 ]
 
-# Subpackages that are still being built are reachable lazily before they are
-# listed in __all__; the API-surface test keeps the two in step.
 _LAZY_SUBPACKAGES = frozenset({"data", "datasets", "export", "models", "training"})
 _LAZY_ATTRIBUTES = {"Trainer": "training"}
 

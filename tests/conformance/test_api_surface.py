@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import types
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +15,16 @@ import tfstarter
 # The documented public names of each package (docs/api/*.md). A change here is
 # an API change: update the docs and the changelog with it.
 DOCUMENTED: dict[str, set[str]] = {
-    "tfstarter": {"__version__", "datasets", "errors"},
+    "tfstarter": {
+        "Trainer",
+        "__version__",
+        "data",
+        "datasets",
+        "errors",
+        "export",
+        "models",
+        "training",
+    },
     "tfstarter.errors": {
         "ArgumentTypeError",
         "ArtifactExistsError",
@@ -132,3 +143,32 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 
 def test_dir_lists_the_lazy_subpackages() -> None:
     assert set(tfstarter.__all__) <= set(dir(tfstarter))
+
+
+API_DOCS = Path(__file__).resolve().parents[2] / "docs" / "api"
+# Modules rendered as a whole by one ``::: module`` directive.
+WHOLE_MODULE_PAGES = {"tfstarter", "tfstarter.errors"}
+
+
+def api_reference_directives() -> set[str]:
+    directives: set[str] = set()
+    for page in API_DOCS.glob("*.md"):
+        directives |= set(re.findall(r"^::: ([\w.]+)", page.read_text(), re.MULTILINE))
+    return directives
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (module, name)
+        for module, names in sorted(DOCUMENTED.items())
+        if module not in WHOLE_MODULE_PAGES
+        for name in sorted(names)
+    ],
+)
+def test_every_public_name_has_an_api_reference_entry(module: str, name: str) -> None:
+    assert f"{module}.{name}" in api_reference_directives()
+
+
+def test_whole_module_pages_exist() -> None:
+    assert api_reference_directives() >= WHOLE_MODULE_PAGES
