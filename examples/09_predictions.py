@@ -81,7 +81,7 @@ def main() -> None:
     answers = probabilities.argmax(axis=1)
     sure = probabilities.max(axis=1)
     for i in range(5):
-        print(f"{sure[i]:.0%} sure this is a {answers[i]} (it is a {y_test[i]})")
+        print(f"{sure[i]:.1%} sure this is a {answers[i]} (it is a {y_test[i]})")
 
     accuracy = float((answers == y_test).mean())
     doubt = int(sure.argmin())
@@ -96,14 +96,9 @@ def main() -> None:
     args.output_dir.mkdir(parents=True, exist_ok=True)
     results = {
         "accuracy": accuracy,
-        "first_five": [
-            {
-                "answer": int(answers[i]),
-                "probability": float(sure[i]),
-                "label": int(y_test[i]),
-            }
-            for i in range(5)
-        ],
+        "first_answers": answers[:5].tolist(),
+        "first_probabilities": sure[:5].tolist(),
+        "least_sure_image": doubt,
     }
     (args.output_dir / "results.json").write_text(json.dumps(results, indent=2))
 
