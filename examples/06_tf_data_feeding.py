@@ -72,7 +72,8 @@ def main() -> None:
     val_ds = tfs.data.from_arrays(*val, batch_size=256)
     images, labels = next(iter(train_ds))
     print(f"{len(train_ds)} batches of {tuple(images.shape)} {images.dtype.name}")
-    print(f"first batch labels: {labels.numpy()[:12]}")
+    print(f"epoch 1 starts with labels {labels.numpy()[:10]}")
+    print(f"epoch 2 starts with labels {next(iter(train_ds))[1].numpy()[:10]}")
     same_seed = tfs.data.from_arrays(*train, batch_size=32, shuffle=True, seed=0)
     check(
         np.array_equal(next(iter(same_seed))[1], labels),

@@ -102,7 +102,10 @@ def main() -> None:
     results = {**scores, "epochs_run": len(val_loss), "best_epoch": best + 1}
     (args.output_dir / "results.json").write_text(json.dumps(results, indent=2))
 
-    check({p.parent.name for p in events} >= {"train", "validation"}, "no TB logs")
+    check(
+        {path.parent.name for path in events} >= {"train", "validation"},
+        f"no TensorBoard event files for train and validation under {logs}",
+    )
     check((args.output_dir / "best.keras").is_file(), "no checkpoint was written")
     check(np.isfinite(scores["loss"]), "the test loss is not finite")
     if not args.quick:

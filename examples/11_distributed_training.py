@@ -9,9 +9,9 @@ What tfstarter does for you: a tfstarter builder called inside
 ``strategy.scope()`` creates its variables there, and
 ``tfs.Trainer(model, loop="custom", strategy=strategy)`` runs its compiled
 step with ``strategy.run`` on a distributed dataset (several steps per call,
-per-replica logs averaged); ``loop="fit"`` works too. With two or more GPUs
-the replicas are the GPUs; on a machine without, this script splits the CPU
-into two logical devices so that two replicas really run. The model is the
+per-replica logs averaged); ``loop="fit"`` works too. With GPUs there is
+one replica per GPU; on a machine without, this script splits the CPU into
+two logical devices so that two replicas really run. The model is the
 MNIST dense network of ``04_mnist_dense.py``.
 
 Run (needs MNIST; set TFSTARTER_DATA_DIR to a folder holding ``mnist/``):
@@ -55,12 +55,12 @@ def check(ok: bool, message: str) -> None:
 
 
 def mirrored_strategy() -> tf.distribute.MirroredStrategy:
-    """All GPUs when there are two or more, else two logical CPU devices.
+    """One replica per GPU; without GPUs, two replicas on two logical CPUs.
 
     Logical devices must be set up before TensorFlow first uses a device.
     """
-    if len(tf.config.list_physical_devices("GPU")) >= 2:
-        return tf.distribute.MirroredStrategy()
+    if tf.config.list_physical_devices("GPU"):
+        return tf.distribute.MirroredStrategy()  # every visible GPU
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2
