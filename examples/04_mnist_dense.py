@@ -14,7 +14,7 @@ data held out for validation. (The tutorial's own network is
 ``tfs.models.dense((28, 28), classes=10, hidden=(128,), rescale=1 / 255)``.)
 
 Run (needs MNIST; set TFSTARTER_DATA_DIR to a folder holding ``mnist/``):
-    python examples/04_mnist_dense.py            # full run (~2 min on 2 cores)
+    python examples/04_mnist_dense.py            # full run (~1 min on 2 cores)
     python examples/04_mnist_dense.py --quick    # smoke test on 2,000 images
 """
 
@@ -37,7 +37,9 @@ import tfstarter as tfs
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke test")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke test: tiny data, seconds"
+    )
     parser.add_argument(
         "--output-dir",
         type=Path,

@@ -70,7 +70,9 @@ class GradientNorms(tfs.training.Callback):
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke test")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke test: tiny data, seconds"
+    )
     parser.add_argument(
         "--output-dir",
         type=Path,

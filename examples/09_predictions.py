@@ -33,7 +33,9 @@ import tfstarter as tfs
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke test")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke test: tiny data, seconds"
+    )
     parser.add_argument(
         "--output-dir",
         type=Path,

@@ -15,7 +15,7 @@ two logical devices so that two replicas really run. The model is the
 MNIST dense network of ``04_mnist_dense.py``.
 
 Run (needs MNIST; set TFSTARTER_DATA_DIR to a folder holding ``mnist/``):
-    python examples/11_distributed_training.py            # full run (~1 min)
+    python examples/11_distributed_training.py            # full run (~1.5 min)
     python examples/11_distributed_training.py --quick    # smoke test
 """
 
@@ -38,7 +38,9 @@ import tfstarter as tfs
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke test")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke test: tiny data, seconds"
+    )
     parser.add_argument(
         "--output-dir",
         type=Path,
