@@ -2,7 +2,9 @@
 
 Each session installs what it needs into its own virtualenv. With
 ``nox --no-venv`` the sessions run in the current environment instead (CI
-does this after one ``pip install -e ".[dev]"``), and nothing is installed.
+does this after one ``pip install -e ".[dev]"``), and nothing is installed;
+the tools are then looked up on PATH, so put that environment's ``bin/``
+first (``.ci/run`` does).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def examples(session: nox.Session) -> None:
     """Run every script in examples/ in its quick mode."""
-    _install(session, "-e", ".[litert]")
+    _install(session, "-e", ".[litert]", "tensorboard")
     scripts = sorted((ROOT / "examples").glob("*.py"))
     if not scripts:
         session.error("no scripts found in examples/")

@@ -32,7 +32,8 @@ def machine_summary() -> str:
     cores = os.cpu_count()
     return (
         f"Machine: {cpu_model()}, {cores} logical cores, "
-        f"{platform.system()} {platform.release()}; Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, "
         f"TensorFlow {version('tensorflow')}, Keras {version('keras')}, "
         f"NumPy {version('numpy')}, ai-edge-litert {version('ai-edge-litert')}, "
         f"tfstarter {version('tfstarter')}. "

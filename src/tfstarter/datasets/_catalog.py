@@ -25,9 +25,9 @@ class DatasetSpec:
         name: the public name (``"mnist"``).
         folder: the sub-folder of a data directory holding the files.
         train_images, train_labels, test_images, test_labels: the IDX files.
-        npz_name: the file name of the Keras ``.npz`` layout, if one exists.
+        npz_name: the file name of the Keras ``.npz`` layout, if Keras has one;
+            it is what gets downloaded, else the four IDX files are.
         npz_sha256: the checksum of that ``.npz`` file on the Keras mirror.
-        download: ``"npz"`` to fetch the ``.npz`` file, ``"idx"`` for the IDX files.
     """
 
     name: str
@@ -36,9 +36,8 @@ class DatasetSpec:
     train_labels: IdxFile
     test_images: IdxFile
     test_labels: IdxFile
-    npz_name: str
+    npz_name: str | None
     npz_sha256: str | None
-    download: str
 
     @property
     def idx_files(self) -> tuple[IdxFile, IdxFile, IdxFile, IdxFile]:
@@ -68,7 +67,6 @@ MNIST = DatasetSpec(
     ),
     npz_name="mnist.npz",
     npz_sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
-    download="npz",
 )
 
 FASHION_MNIST = DatasetSpec(
@@ -86,7 +84,6 @@ FASHION_MNIST = DatasetSpec(
     test_labels=IdxFile(
         "t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"
     ),
-    npz_name="fashion-mnist.npz",
+    npz_name=None,  # keras.datasets keeps Fashion-MNIST as IDX files
     npz_sha256=None,
-    download="idx",
 )

@@ -101,11 +101,15 @@ def _where_to_put(spec: DatasetSpec, data_dir: str | os.PathLike[str] | None) ->
         else Path(os.environ.get(DATA_DIR_ENV) or "<data-dir>")
     )
     files = "\n".join(f"  {root / spec.folder / f.name}" for f in spec.idx_files)
+    keras_layout = (
+        f"the Keras file {spec.npz_name} in {keras_cache_dir()}"
+        if spec.npz_name
+        else f"the same four files in {keras_cache_dir() / spec.folder}"
+    )
     return (
         f"Put the original IDX files of {spec.name} here:\n{files}\n"
         f"and point tfstarter at the folder with data_dir={str(root)!r} or "
-        f"{DATA_DIR_ENV}={root}; or put the Keras file {spec.npz_name} in "
-        f"{keras_cache_dir()}."
+        f"{DATA_DIR_ENV}={root}; or put {keras_layout} (the Keras cache)."
     )
 
 
@@ -116,7 +120,7 @@ def _download(spec: DatasetSpec, data_dir: str | os.PathLike[str] | None) -> Spl
 
     cache_dir = str(keras_cache_dir().parent)
     try:
-        if spec.download == "npz":
+        if spec.npz_name is not None:
             path = keras.utils.get_file(
                 fname=spec.npz_name,
                 origin=KERAS_MIRROR + spec.npz_name,
@@ -171,9 +175,8 @@ def load_image_dataset(
         loaded = _load_idx_dir(spec, directory) if candidate.idx else None
         if loaded is not None:
             return loaded
-        npz = directory / spec.npz_name
-        if npz.is_file():
-            return _load_npz(spec, npz)
+        if spec.npz_name and (directory / spec.npz_name).is_file():
+            return _load_npz(spec, directory / spec.npz_name)
     if not download:
         listing = "\n".join(f"  {item}" for item in searched)
         raise DatasetNotFoundError(
