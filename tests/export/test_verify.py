@@ -45,7 +45,7 @@ def test_report_fields(
     assert 0 < report.latency_s < 1
     assert report.passed and report.problems() == []
     assert report.key == "keras"
-    assert str(report).startswith("keras model.keras: passed, ")
+    assert str(report).startswith(f"keras {keras_file}: passed, ")
     assert report.to_dict()["path"] == str(keras_file)
 
 

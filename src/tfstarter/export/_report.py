@@ -113,7 +113,7 @@ class VerificationReport:
     def __str__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
         parts = [
-            f"{self.key} {self.path.name}: {verdict}",
+            f"{self.key} {self.path}: {verdict}",
             f"{self.size_bytes / 1024:.1f} KiB",
             f"{self.samples} samples",
             f"max |diff| {self.max_abs_diff:.3g} (limit {self.limit:.3g})",

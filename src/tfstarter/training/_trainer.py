@@ -182,7 +182,12 @@ class Trainer:
         number of epochs and calls with the same input signature (a short last
         batch, a changed learning rate and a new epoch do not retrace). In the
         fit loop Keras traces ``predict`` once more for a short last batch.
-        Under a ``MirroredStrategy`` each replica traces the step once.
+        Under a ``MirroredStrategy`` each replica traces the step once. The
+        custom loop has one compiled variant per way of calling the step
+        (several steps per call, one step per call, a dataset of unknown
+        length), and each variant that runs traces it once: a validation pass
+        run one step per call followed by an ``evaluate`` run several steps
+        per call shows ``"test": 2``.
 
         Examples:
             >>> import keras
