@@ -80,7 +80,7 @@ def test_failure_says_by_how_much(
     assert not report.passed
     assert report.max_abs_diff > report.limit
     assert report.limit == pytest.approx(1e-5 + 1e-5 * np.abs(other(x)).max())
-    assert str(report).startswith("keras model.keras: FAILED")
+    assert str(report).startswith(f"keras {keras_file}: FAILED")
 
 
 def test_agreement_failure_counts_the_samples(
