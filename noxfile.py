@@ -37,9 +37,14 @@ def _data_env() -> dict[str, str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test-suite (pytest + hypothesis); extra arguments go to pytest."""
+    """Run the test-suite (pytest + hypothesis), one worker per core.
+
+    Extra arguments go to pytest and replace ``-n auto``, e.g.
+    ``nox -s tests -- tests/models -x``.
+    """
     _install(session, "-e", ".[test]")
-    session.run("python", "-m", "pytest", *session.posargs, env=_data_env())
+    args = session.posargs or ["-n", "auto"]
+    session.run("python", "-m", "pytest", *args, env=_data_env())
 
 
 @nox.session

@@ -19,8 +19,8 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine_summary() -> str:
-    """Return a one-paragraph description of the machine and library versions."""
+def machine() -> str:
+    """Describe the machine, the library versions and the time, in one line."""
     import importlib.metadata as md
 
     def version(name: str) -> str:
@@ -29,16 +29,20 @@ def machine_summary() -> str:
         except md.PackageNotFoundError:
             return "not installed"
 
-    cores = os.cpu_count()
+    now = _dt.datetime.now().astimezone()
     return (
-        f"Machine: {cpu_model()}, {cores} logical cores, "
+        f"{cpu_model()}, {os.cpu_count()} logical cores, "
         f"{platform.system()} {platform.release()}; "
         f"Python {platform.python_version()}, "
         f"TensorFlow {version('tensorflow')}, Keras {version('keras')}, "
         f"NumPy {version('numpy')}, ai-edge-litert {version('ai-edge-litert')}, "
-        f"tfstarter {version('tfstarter')}. "
-        f"Date: {_dt.date.today().isoformat()}."
+        f"tfstarter {version('tfstarter')}; {now:%Y-%m-%d %H:%M %Z}"
     )
+
+
+def machine_summary() -> str:
+    """Return ``Machine: <machine()>.``, the closing line of a result page."""
+    return f"Machine: {machine()}."
 
 
 def write_markdown(

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
 import os
-import platform
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,35 +26,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _machine import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "benchmarks" / "accuracy.md"
 QUICK_PAGE = ROOT / "build" / "benchmarks" / "accuracy-quick.md"
 DATASETS = ("mnist", "fashion_mnist")
 QUICK_TRAIN, QUICK_TEST = 2000, 1000
-
-
-def cpu_model() -> str:
-    """Return the CPU model name, from /proc/cpuinfo where there is one."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> str:
-    """Describe the machine and the library versions, one line."""
-    import keras
-    import tensorflow as tf
-
-    return (
-        f"{cpu_model()}, {os.cpu_count()} logical cores, "
-        f"{platform.system()} {platform.release()}; Python "
-        f"{platform.python_version()}, TensorFlow {tf.__version__}, Keras "
-        f"{keras.__version__}; {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
-    )
 
 
 def table(results: Sequence[Any]) -> str:

@@ -22,9 +22,7 @@ Data comes from ``$TFSTARTER_DATA_DIR`` (or the other places
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -36,6 +34,8 @@ from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "benchmarks" / "pipeline.md"
@@ -59,30 +59,6 @@ FULL = Settings(
 QUICK = Settings(
     train_samples=2_048, timed_epochs=1, rounds=1, csv_rows=10_000, reader_passes=1
 )
-
-
-def cpu_model() -> str:
-    """Return the CPU model name, from /proc/cpuinfo where there is one."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> str:
-    """Describe the machine and the library versions, one line."""
-    import keras
-    import tensorflow as tf
-
-    return (
-        f"{cpu_model()}, {os.cpu_count()} logical cores, "
-        f"{platform.system()} {platform.release()}; Python "
-        f"{platform.python_version()}, TensorFlow {tf.__version__}, Keras "
-        f"{keras.__version__}; {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"
-    )
 
 
 # ----------------------------------------------------------------- training

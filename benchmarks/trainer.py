@@ -14,9 +14,7 @@ table shows the best and the median samples/s over the rounds.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import statistics
 import sys
 import time
@@ -24,37 +22,19 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tfstarter as tfs
+from _machine import machine
 from _trainer_contenders import Contender, contenders
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks" / "trainer.md"
 SAMPLES = {"MLP": 12_800, "CNN": 2_560}
 QUICK_SAMPLES = {"MLP": 1_024, "CNN": 128}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def machine() -> str:
-    return (
-        f"{cpu_model()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-        f"tfstarter {tfs.__version__}; {datetime.date.today().isoformat()}"
-    )
 
 
 def _load() -> str:

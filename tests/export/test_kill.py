@@ -27,7 +27,7 @@ CHILD = textwrap.dedent(
     import numpy as np
 
     import tfstarter as tfs
-    from tfstarter.export import _atomic
+    from tfstarter import _atomic
 
     root, mode, formats = Path(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
     keras.utils.set_random_seed(0)

@@ -104,13 +104,13 @@ def test_auto_runs_many_steps_only_when_nobody_listens(
 ):
     callbacks, verbose, option, calls_per_epoch = case
     calls = []
-    original = CustomLoop._run
+    original = CustomLoop._execute
 
-    def counting(self, function, iterator, execution):
+    def counting(self, functions, iterator, execution, num_batches):
         calls.append(execution.steps)
-        return original(self, function, iterator, execution)
+        return original(self, functions, iterator, execution, num_batches)
 
-    monkeypatch.setattr(CustomLoop, "_run", counting)
+    monkeypatch.setattr(CustomLoop, "_execute", counting)
     trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=option)
     trainer.fit(dataset, epochs=2, callbacks=callbacks, verbose=verbose)
     capsys.readouterr()

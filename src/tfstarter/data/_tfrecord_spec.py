@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfstarter.data._atomic import atomic_path
+from tfstarter._atomic import staged
 from tfstarter.data._record_codec import (
     Structure,
     structure_from_json,
@@ -62,7 +62,7 @@ class TFRecordSpec:
                 {"name": s.name, "count": s.count, "size": s.size} for s in self.shards
             ],
         }
-        with atomic_path(folder / SPEC_NAME) as tmp:
+        with staged(folder / SPEC_NAME, kind="file", overwrite=True) as tmp:
             tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 

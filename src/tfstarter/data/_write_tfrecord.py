@@ -11,9 +11,9 @@ from typing import Any, Literal
 import numpy as np
 import tensorflow as tf
 
+from tfstarter._atomic import temporary_path
 from tfstarter._checks import as_arrays, check_positive_int, check_same_length
 from tfstarter.data._arrays import ArrayTree
-from tfstarter.data._atomic import temporary_name
 from tfstarter.data._options import check_bool
 from tfstarter.data._record_codec import encode, leaves, structure_from_spec
 from tfstarter.data._tfrecord_spec import SPEC_NAME, Shard, TFRecordSpec, spec_path
@@ -118,7 +118,7 @@ def write_tfrecord(
 
     folder.mkdir(parents=True, exist_ok=True)
     names = [f"part-{i:05d}-of-{num_shards:05d}.tfrecord" for i in range(num_shards)]
-    temps = [temporary_name(folder / name) for name in names]
+    temps = [temporary_path(folder / name) for name in names]
     counts = [0] * num_shards
     options = tf.io.TFRecordOptions(compression_type=compression or "")
     try:

@@ -28,9 +28,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from tfstarter._atomic import check_target, staged
 from tfstarter._checks import check_one_of, describe
 from tfstarter.errors import ArgumentTypeError, ConfigError, VerificationError
-from tfstarter.export._atomic import check_target, staged
 from tfstarter.export._formats import (
     FORMATS,
     QUANTIZE_MODES,

@@ -32,8 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tfstarter._atomic import staged
 from tfstarter.errors import ConfigError
-from tfstarter.export._atomic import staged
 from tfstarter.export._formats import PathLike
 from tfstarter.export._self_check import check_written
 from tfstarter.export._signature import check_model

@@ -22,9 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tfstarter._atomic import staged
 from tfstarter._checks import check_positive_int
 from tfstarter.errors import ConfigError, ExportError
-from tfstarter.export._atomic import staged
 from tfstarter.export._formats import SERVING_SIGNATURE, PathLike
 from tfstarter.export._self_check import check_written
 from tfstarter.export._signature import IOSpec, io_spec, serving_function

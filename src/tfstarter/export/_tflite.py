@@ -29,9 +29,9 @@ from typing import Any, Literal, TypeAlias
 
 import numpy.typing as npt
 
+from tfstarter._atomic import check_target, staged
 from tfstarter._checks import check_one_of, check_positive_int, describe
 from tfstarter.errors import ArgumentTypeError, ConfigError, ExportError
-from tfstarter.export._atomic import check_target, staged
 from tfstarter.export._formats import (
     QUANTIZE_MODES,
     SERVING_SIGNATURE,

@@ -13,7 +13,7 @@ it; iterators cannot be XLA-compiled), called from a ``tf.while_loop``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import tensorflow as tf
 
@@ -44,6 +44,20 @@ def reduce_per_replica(values: Any, strategy: Any, reduction: str) -> Any:
         return tf.reduce_mean(tf.stack(local), axis=0)
 
     return tf.nest.map_structure(reduce, values)
+
+
+class Functions(NamedTuple):
+    """The three compiled forms of one kind of step (train, test or predict).
+
+    Attributes:
+        many: ``(iterator, steps)`` → runs ``steps`` batches in one call.
+        single: ``(iterator)`` → runs one batch, without a loop around it.
+        next: ``(optional)`` → runs one batch already fetched as an optional.
+    """
+
+    many: Any
+    single: Any
+    next: Any
 
 
 class CompiledSteps:
@@ -99,6 +113,11 @@ class CompiledSteps:
         self.train_next = tf.function(self._next(self._train_one), autograph=False)
         self.test_next = tf.function(self._next(self._test_one), autograph=False)
         self.predict_next = tf.function(self._next(self._predict_one), autograph=False)
+        self.training = Functions(self.train, self.train_single, self.train_next)
+        self.testing = Functions(self.test, self.test_single, self.test_next)
+        self.predicting = Functions(
+            self.predict, self.predict_single, self.predict_next
+        )
 
     @staticmethod
     def _many(one: Any) -> Any:

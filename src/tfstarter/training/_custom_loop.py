@@ -32,6 +32,7 @@ from tfstarter.training._callbacks import (
     TRAIN_BATCH_HOOKS,
     listens,
 )
+from tfstarter.training._compiled import Functions
 from tfstarter.training._executions import (
     Execution,
     batch_hooks_heard,
@@ -66,35 +67,48 @@ class CustomLoop:
             return dataset
         return self.strategy.experimental_distribute_dataset(dataset)
 
-    def _run(
-        self, functions: tuple[Any, Any], iterator: Any, execution: Execution
+    def _schedule(
+        self,
+        callbacks: keras.callbacks.CallbackList,
+        hooks: Sequence[str],
+        num_batches: int | None,
+    ) -> tuple[bool, int]:
+        """Return (whether any callback has the batch ``hooks``, steps per call)."""
+        called = listens(callbacks.callbacks, hooks)
+        if num_batches is None:
+            # Data of unknown length is read one checked batch at a time.
+            return called, 1
+        heard = batch_hooks_heard(callbacks.callbacks, hooks)
+        return called, resolve_steps_per_execution(
+            self.options.steps_per_execution, heard=heard
+        )
+
+    def _execute(
+        self,
+        functions: Functions,
+        iterator: Any,
+        execution: Execution,
+        num_batches: int | None,
     ) -> Any:
         """Run one call of ``execution.steps`` steps on batches of ``iterator``.
 
-        ``functions`` is the (several steps, single step) pair of compiled
-        functions; the single-step one skips the loop around the step.
+        With data of unknown length (``num_batches`` is None) the next batch
+        is fetched as an optional before the compiled call, so the end of the
+        data never interrupts a step half-way; None is returned at the end.
+        One step runs without the loop around it.
         """
-        many, single = functions
+        if num_batches is None:
+            optional = iterator.get_next_as_optional()
+            if not bool(optional.has_value()):
+                return None
+            return functions.next(optional)
         if execution.steps == 1:
-            return single(iterator)
+            return functions.single(iterator)
         steps = self._steps_tensors.get(execution.steps)
         if steps is None:
             steps = tf.constant(execution.steps, tf.int32)
             self._steps_tensors[execution.steps] = steps
-        return many(iterator, steps)
-
-    @staticmethod
-    def _run_next(function: Any, iterator: Any) -> Any:
-        """Run one step on the next batch, or return None at the end of the data.
-
-        For data of unknown length: the batch is fetched (as an optional)
-        before the compiled call, so the end of the data never interrupts a
-        step half-way.
-        """
-        optional = iterator.get_next_as_optional()
-        if not bool(optional.has_value()):
-            return None
-        return function(optional)
+        return functions.many(iterator, steps)
 
     def fit(
         self,
@@ -122,14 +136,9 @@ class CustomLoop:
             steps=num_batches,
             model=model,
         )
-        heard = batch_hooks_heard(callbacks.callbacks, TRAIN_BATCH_HOOKS)
-        called = listens(callbacks.callbacks, TRAIN_BATCH_HOOKS)
-        steps_per_execution = resolve_steps_per_execution(
-            self.options.steps_per_execution, heard=heard
+        called, steps_per_execution = self._schedule(
+            callbacks, TRAIN_BATCH_HOOKS, num_batches
         )
-        if num_batches is None:
-            # Data of unknown length is read one checked batch at a time.
-            steps_per_execution = 1
         compiled = session.compiled()
         watch = session.step.watch if not session.terminate_on_nan else None
 
@@ -149,15 +158,12 @@ class CustomLoop:
             for execution in plan(num_batches, steps_per_execution):
                 if called:
                     callbacks.on_train_batch_begin(execution.begin)
-                if num_batches is None:
-                    step_logs = self._run_next(compiled.train_next, iterator)
-                    if step_logs is None:
-                        break
-                    logs = step_logs
-                else:
-                    logs = self._run(
-                        (compiled.train, compiled.train_single), iterator, execution
-                    )
+                step_logs = self._execute(
+                    compiled.training, iterator, execution, num_batches
+                )
+                if step_logs is None:
+                    break
+                logs = step_logs
                 if called:
                     callbacks.on_train_batch_end(execution.end, logs)
                 if watch is not None:
@@ -207,14 +213,9 @@ class CustomLoop:
                 steps=num_batches,
                 model=model,
             )
-        heard = batch_hooks_heard(callbacks.callbacks, TEST_BATCH_HOOKS)
-        called = listens(callbacks.callbacks, TEST_BATCH_HOOKS)
-        steps_per_execution = resolve_steps_per_execution(
-            self.options.steps_per_execution, heard=heard
+        called, steps_per_execution = self._schedule(
+            callbacks, TEST_BATCH_HOOKS, num_batches
         )
-        if num_batches is None:
-            # Data of unknown length is read one checked batch at a time.
-            steps_per_execution = 1
         compiled = session.compiled()
         model.stop_evaluating = False
         callbacks.on_test_begin()
@@ -224,15 +225,12 @@ class CustomLoop:
         for execution in plan(num_batches, steps_per_execution):
             if called:
                 callbacks.on_test_batch_begin(execution.begin)
-            if num_batches is None:
-                step_logs = self._run_next(compiled.test_next, iterator)
-                if step_logs is None:
-                    break
-                logs = step_logs
-            else:
-                logs = self._run(
-                    (compiled.test, compiled.test_single), iterator, execution
-                )
+            step_logs = self._execute(
+                compiled.testing, iterator, execution, num_batches
+            )
+            if step_logs is None:
+                break
+            logs = step_logs
             if called:
                 callbacks.on_test_batch_end(execution.end, logs)
             if model.stop_evaluating:
@@ -259,14 +257,9 @@ class CustomLoop:
             steps=num_batches,
             model=model,
         )
-        heard = batch_hooks_heard(callbacks.callbacks, PREDICT_BATCH_HOOKS)
-        called = listens(callbacks.callbacks, PREDICT_BATCH_HOOKS)
-        steps_per_execution = resolve_steps_per_execution(
-            self.options.steps_per_execution, heard=heard
+        called, steps_per_execution = self._schedule(
+            callbacks, PREDICT_BATCH_HOOKS, num_batches
         )
-        if num_batches is None:
-            # Data of unknown length is read one checked batch at a time.
-            steps_per_execution = 1
         compiled = session.compiled()
         model.stop_predicting = False
         callbacks.on_predict_begin()
@@ -275,14 +268,11 @@ class CustomLoop:
         for execution in plan(num_batches, steps_per_execution):
             if called:
                 callbacks.on_predict_batch_begin(execution.begin)
-            if num_batches is None:
-                batch_outputs = self._run_next(compiled.predict_next, iterator)
-                if batch_outputs is None:
-                    break
-            else:
-                batch_outputs = self._run(
-                    (compiled.predict, compiled.predict_single), iterator, execution
-                )
+            batch_outputs = self._execute(
+                compiled.predicting, iterator, execution, num_batches
+            )
+            if batch_outputs is None:
+                break
             outputs.append(batch_outputs)
             if called:
                 callbacks.on_predict_batch_end(

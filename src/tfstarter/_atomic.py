@@ -1,9 +1,10 @@
-"""Write an artifact beside its target and move it into place only when complete.
+"""Write a file or folder beside its target and move it into place only when complete.
 
-Every exporter writes into a hidden temporary path in the target's folder (same
-file system, so the final move is a rename) and publishes it only after the
-writer, and any verification, has finished. A crash or a ``SIGKILL`` therefore
-leaves the target either absent or complete, never half-written.
+Every exporter, and the TFRecord writer, writes into a hidden temporary path in
+the target's folder (same file system, so the final move is a rename) and
+publishes it only after the writer, and any verification, has finished. A
+crash or a ``SIGKILL`` therefore leaves the target either absent or complete,
+never half-written.
 
 * A file target is published with one atomic rename (``os.replace``), or, when
   overwriting is not allowed, with a hard link that fails if the target
@@ -76,6 +77,24 @@ def _fsync_tree(path: Path) -> None:
             pass
         finally:
             os.close(descriptor)
+
+
+def temporary_path(target: Path) -> Path:
+    """Return a fresh hidden path beside ``target`` to write it under.
+
+    The name carries this process's id, so temporaries a killed writer left
+    behind are deleted here, the next time the same target is written. It
+    keeps the target's suffix (Keras picks the file format from it).
+
+    Example:
+        >>> temporary_path(Path("/tmp/a.tfrecord")).name.startswith(".a.tfrecord.tmp-")
+        True
+    """
+    _remove_stale_temporaries(target)
+    token = secrets.token_hex(4)
+    return target.with_name(
+        f".{target.name}{_TMP_MARK}{os.getpid()}-{token}{target.suffix}"
+    )
 
 
 def check_target(target: Path, *, kind: Kind, overwrite: bool) -> None:
@@ -160,11 +179,7 @@ def staged(target: Path, *, kind: Kind, overwrite: bool) -> Iterator[Path]:
     target = target.absolute()
     check_target(target, kind=kind, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(target)
-    token = secrets.token_hex(4)
-    temp = target.with_name(
-        f".{target.name}{_TMP_MARK}{os.getpid()}-{token}{target.suffix}"
-    )
+    temp = temporary_path(target)
     try:
         yield temp
         if not temp.exists():

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tfstarter._atomic import check_target, staged
 from tfstarter.errors import ArtifactExistsError, ConfigError
-from tfstarter.export._atomic import check_target, staged
 
 
 def test_file_is_published_on_success(tmp_path: Path) -> None:
