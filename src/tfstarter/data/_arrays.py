@@ -67,10 +67,11 @@ def from_arrays(
     or ``y`` raises (or, with ``non_finite="drop"``, those rows are dropped);
     with ``classes=`` every label must be an integer in ``[0, classes)``.
 
-    Shuffling permutes row indices (a full-size buffer that costs 8 bytes per
+    Shuffling draws one permutation of the row indices per epoch (8 bytes per
     sample) and gathers each batch with one vectorised ``tf.gather``, like
     Keras does for arrays passed to ``fit``; every epoch gets a new order, and
-    the same ``seed`` gives the same sequence of orders.
+    the same ``seed`` gives the same sequence of orders. With ``map=`` the
+    mapped samples go through a full-size shuffle buffer instead.
 
     Args:
         x: features: an array of shape ``(n_samples, ...)`` or a dict of such
@@ -208,5 +209,6 @@ def from_arrays(
         batch_fn=gather if map is None else None,
         post_batch=post_batch,
         cardinality=n_samples,
+        index_handles=True,
     )
     return prepare(tf.data.Dataset.range(n_samples), plan)

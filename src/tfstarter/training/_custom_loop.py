@@ -127,14 +127,8 @@ class CustomLoop:
         num_batches = epoch_batches(dataset, steps_per_epoch)
         if steps_per_epoch is not None:
             dataset = endless(dataset)
-        callbacks = keras.callbacks.CallbackList(
-            session.callbacks,
-            add_history=True,
-            add_progbar=verbose != 0,
-            verbose=verbose,
-            epochs=epochs,
-            steps=num_batches,
-            model=model,
+        callbacks = _callback_list(
+            session, model, verbose, num_batches, epochs=epochs, history=True
         )
         called, steps_per_execution = self._schedule(
             callbacks, TRAIN_BATCH_HOOKS, num_batches
@@ -205,14 +199,7 @@ class CustomLoop:
         if num_batches == -1:
             num_batches = epoch_batches(dataset, None)
         if callbacks is None:
-            callbacks = keras.callbacks.CallbackList(
-                session.callbacks,
-                add_progbar=verbose != 0,
-                verbose=verbose,
-                epochs=1,
-                steps=num_batches,
-                model=model,
-            )
+            callbacks = _callback_list(session, model, verbose, num_batches)
         called, steps_per_execution = self._schedule(
             callbacks, TEST_BATCH_HOOKS, num_batches
         )
@@ -249,14 +236,7 @@ class CustomLoop:
         """Predict; return NumPy outputs in the structure of the model's outputs."""
         model = self.model
         num_batches = epoch_batches(dataset, None)
-        callbacks = keras.callbacks.CallbackList(
-            session.callbacks,
-            add_progbar=verbose != 0,
-            verbose=verbose,
-            epochs=1,
-            steps=num_batches,
-            model=model,
-        )
+        callbacks = _callback_list(session, model, verbose, num_batches)
         called, steps_per_execution = self._schedule(
             callbacks, PREDICT_BATCH_HOOKS, num_batches
         )
@@ -289,6 +269,31 @@ class CustomLoop:
             lambda *parts: np.concatenate([np.asarray(p) for p in parts], axis=0),
             *outputs,
         )
+
+
+def _callback_list(
+    session: Session,
+    model: Any,
+    verbose: Any,
+    steps: int | None,
+    *,
+    epochs: int = 1,
+    history: bool = False,
+) -> keras.callbacks.CallbackList:
+    """Wrap the user's callbacks in Keras' own `CallbackList`.
+
+    Keras adds the `History` and the progress bar to it exactly as ``fit``,
+    ``evaluate`` and ``predict`` do.
+    """
+    return keras.callbacks.CallbackList(
+        session.callbacks,
+        add_history=history,
+        add_progbar=verbose != 0,
+        verbose=verbose,
+        epochs=epochs,
+        steps=steps,
+        model=model,
+    )
 
 
 def _pythonify(logs: dict[str, Any]) -> dict[str, Any]:
