@@ -62,7 +62,7 @@ def test_same_seed_same_data_different_seed_different_data() -> None:
     n_samples=st.integers(1, 300),
     n_features=st.integers(1, 6),
     classes=st.integers(2, 6),
-    margin=st.sampled_from([0.0, 0.1, 0.5]),
+    margin=st.sampled_from([0.0, 0.05, 0.1]),  # 0.5 can be out of reach: a ConfigError
     seed=st.integers(0, 1000),
 )
 def test_classification_labels_follow_rule_with_margin(

@@ -223,4 +223,11 @@ def _permuted_index_batches(
         return dataset
 
     draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-    return draws.take(1).map(permutation).flat_map(batches)
+    dataset = draws.take(1).map(permutation).flat_map(batches)
+    if drop_remainder:
+        return dataset
+    # As Dataset.batch does: the batch dimension stays unknown, so a compiled
+    # step is not traced again for another batch size.
+    return dataset.map(
+        no_autograph(lambda index: tf.compat.v1.placeholder_with_default(index, [None]))
+    )
