@@ -147,7 +147,7 @@ def prepare(handles: tf.data.Dataset, plan: Plan) -> tf.data.Dataset:
     permuted = (
         plan.shuffle
         and plan.index_handles
-        and plan.element_fn is None
+        and element_fn is None
         and plan.cache is False
         and plan.cardinality is not None
     )
@@ -156,24 +156,23 @@ def prepare(handles: tf.data.Dataset, plan: Plan) -> tf.data.Dataset:
         dataset = _permuted_index_batches(
             plan.cardinality, plan.batch_size, plan.seed, plan.drop_remainder
         )
-    elif plan.shuffle:
-        dataset = dataset.shuffle(
-            plan.shuffle_buffer, seed=plan.seed, reshuffle_each_iteration=True
-        )
-    if element_fn is not None:
-        dataset = _map(dataset, element_fn)
-    if permuted:
-        pass  # already batches of indices
-    elif plan.element_fn is None and plan.cache is False:
-        # Batching scalar handles is cheaper than scheduling parallel copies.
-        dataset = dataset.batch(plan.batch_size, drop_remainder=plan.drop_remainder)
-    else:  # decoded samples: copy them into batches in parallel
-        dataset = dataset.batch(
-            plan.batch_size,
-            drop_remainder=plan.drop_remainder,
-            num_parallel_calls=AUTOTUNE,
-            deterministic=True,
-        )
+    else:
+        if plan.shuffle:
+            dataset = dataset.shuffle(
+                plan.shuffle_buffer, seed=plan.seed, reshuffle_each_iteration=True
+            )
+        if element_fn is not None:
+            dataset = _map(dataset, element_fn)
+        if plan.element_fn is None and plan.cache is False:
+            # Batching scalar handles is cheaper than scheduling parallel copies.
+            dataset = dataset.batch(plan.batch_size, drop_remainder=plan.drop_remainder)
+        else:  # decoded samples: copy them into batches in parallel
+            dataset = dataset.batch(
+                plan.batch_size,
+                drop_remainder=plan.drop_remainder,
+                num_parallel_calls=AUTOTUNE,
+                deterministic=True,
+            )
     if batch_fn is not None:
         dataset = _map(dataset, batch_fn)
     for fn in plan.post_batch:
@@ -216,6 +215,10 @@ def _permuted_index_batches(
     @no_autograph
     def batches(order: Any) -> tf.data.Dataset:
         head = tf.reshape(order[: full * batch_size], [full, batch_size])
+        if not drop_remainder:
+            # As Dataset.batch does: the batch dimension stays unknown, so a
+            # compiled step is not traced again for another batch size.
+            head = tf.compat.v1.placeholder_with_default(head, [None, None])
         dataset = tf.data.Dataset.from_tensor_slices(head)
         if rest and not drop_remainder:
             tail = tf.data.Dataset.from_tensors(order[full * batch_size :])
@@ -223,11 +226,4 @@ def _permuted_index_batches(
         return dataset
 
     draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-    dataset = draws.take(1).map(permutation).flat_map(batches)
-    if drop_remainder:
-        return dataset
-    # As Dataset.batch does: the batch dimension stays unknown, so a compiled
-    # step is not traced again for another batch size.
-    return dataset.map(
-        no_autograph(lambda index: tf.compat.v1.placeholder_with_default(index, [None]))
-    )
+    return draws.take(1).map(permutation).flat_map(batches)
