@@ -63,7 +63,8 @@ class Functions(NamedTuple):
 class CompiledSteps:
     """``train``, ``test`` and ``predict`` over an iterator, ``steps`` at a time.
 
-    For a dataset of unknown length, the ``*_next`` functions take one
+    For a dataset of unknown length, the ``next`` form of each `Functions`
+    (``training``, ``testing``, ``predicting``) takes one
     ``tf.experimental.Optional`` batch (read eagerly, so the end of the data
     is seen before anything runs): a batch that fails to arrive inside a
     compiled call could leave a step half-applied.
@@ -104,19 +105,20 @@ class CompiledSteps:
         self.train = tf.function(self._many(self._train_one), autograph=False)
         self.test = tf.function(self._many(self._test_one), autograph=False)
         self.predict = tf.function(self._predict_many, autograph=False)
-        # One step per call needs no loop (and no step count) around the step.
-        self.train_single = tf.function(self._single(self._train_one), autograph=False)
-        self.test_single = tf.function(self._single(self._test_one), autograph=False)
-        self.predict_single = tf.function(
-            self._single(self._predict_one), autograph=False
-        )
-        self.train_next = tf.function(self._next(self._train_one), autograph=False)
-        self.test_next = tf.function(self._next(self._test_one), autograph=False)
-        self.predict_next = tf.function(self._next(self._predict_one), autograph=False)
-        self.training = Functions(self.train, self.train_single, self.train_next)
-        self.testing = Functions(self.test, self.test_single, self.test_next)
-        self.predicting = Functions(
-            self.predict, self.predict_single, self.predict_next
+        self.training = self._forms(self.train, self._train_one)
+        self.testing = self._forms(self.test, self._test_one)
+        self.predicting = self._forms(self.predict, self._predict_one)
+
+    @classmethod
+    def _forms(cls, many: Any, one: Any) -> Functions:
+        """``many`` with the two one-batch forms of ``one``, each compiled.
+
+        One step per call needs no loop (and no step count) around the step.
+        """
+        return Functions(
+            many,
+            tf.function(cls._single(one), autograph=False),
+            tf.function(cls._next(one), autograph=False),
         )
 
     @staticmethod
