@@ -49,8 +49,12 @@ def write_markdown(
     path: Path, title: str, intro: str, table: str, machine: str
 ) -> None:
     """Write a benchmark result page (atomically) to ``path``."""
-    text = f"# {title}\n\n{intro}\n\n{table}\n\n{machine}\n"
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    write_page(path, f"# {title}\n\n{intro}\n\n{table}\n\n{machine}\n")
+
+
+def write_page(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (a reader never sees half a page)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_text(text)
-    tmp.replace(path)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)

@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine
+from _machine import machine, write_page
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "benchmarks" / "accuracy.md"
@@ -185,10 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 flush=True,
             )
     text = page(results, quick=args.quick)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_name(output.name + ".tmp")
-    temporary.write_text(text)
-    temporary.replace(output)
+    write_page(output, text)
     print(f"\n{table(results)}\n\nwritten to {output}")
     return 0
 

@@ -173,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import tfstarter as tfs
     from _export_measure import measure_model
+    from _machine import write_page
 
     output = args.output or (QUICK_PAGE if args.quick else DOCS_PAGE)
     if args.quick and output.resolve() == DOCS_PAGE.resolve():
@@ -210,10 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 slow_calls=max(20, calls // 10),
             )
     text = page(rows, quick=args.quick, epochs=epochs, train=len(x_train))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_name(output.name + ".tmp")
-    temporary.write_text(text)
-    temporary.replace(output)
+    write_page(output, text)
     print("\n" + "\n".join(targets(rows)) + f"\n\n{table(rows)}\n\nwritten to {output}")
     return 0
 

@@ -35,7 +35,7 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine
+from _machine import machine, write_page
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "benchmarks" / "pipeline.md"
@@ -335,10 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         print(page)
         print("(--quick: docs/benchmarks/pipeline.md left unchanged)")
     else:
-        DOCS_PAGE.parent.mkdir(parents=True, exist_ok=True)
-        tmp_page = DOCS_PAGE.with_suffix(".md.tmp")
-        tmp_page.write_text(page, encoding="utf-8")
-        tmp_page.replace(DOCS_PAGE)
+        write_page(DOCS_PAGE, page)
         print(f"wrote {DOCS_PAGE}")
     return 0
 

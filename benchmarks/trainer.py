@@ -28,7 +28,7 @@ import tensorflow as tf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tfstarter as tfs
-from _machine import machine
+from _machine import machine, write_page
 from _trainer_contenders import Contender, contenders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,13 +86,6 @@ def table(
                 f"| {median:,.0f} | {rate / fit:.2f}x | {rate / hand:.2f}x |"
             )
     return "\n".join(lines)
-
-
-def write_doc(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".md.tmp")
-    temporary.write_text(text)
-    temporary.replace(path)
 
 
 DOC_TEMPLATE = """# Trainer speed
@@ -161,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results)
     print(f"Machine: {machine()}\n\n{text}")
     if not args.quick:
-        write_doc(
+        write_page(
+            args.output,
             DOC_TEMPLATE.format(
                 samples=", ".join(f"{n:,} ({m})" for m, n in SAMPLES.items()),
                 rounds=rounds,
@@ -173,7 +167,6 @@ def main(argv: list[str] | None = None) -> int:
                 load_end=_load(),
                 cores=os.cpu_count(),
             ),
-            args.output,
         )
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
