@@ -110,14 +110,14 @@ def trainer(
     *,
     loop: str,
     steps_per_execution: int | str = "auto",
-    jit_compile: bool = False,
+    jit_compile: bool | str = "auto",
 ) -> Contender:
     model = compiled(name)
     run = tfs.Trainer(
         model,
         loop,  # type: ignore[arg-type]
         steps_per_execution=steps_per_execution,  # type: ignore[arg-type]
-        jit_compile=jit_compile,
+        jit_compile=jit_compile,  # type: ignore[arg-type]
     )
     resolved = (
         f"auto = {tfs.training.AUTO_STEPS_PER_EXECUTION}"
@@ -125,11 +125,15 @@ def trainer(
         else str(steps_per_execution)
     )
     suffix = "" if steps_per_execution == "auto" else f", spe={steps_per_execution}"
-    suffix += ", jit_compile=True" if jit_compile else ""
+    suffix += "" if jit_compile == "auto" else f", jit_compile={jit_compile}"
+    xla = {
+        "auto": "jit_compile=auto (XLA update)",
+        True: "jit_compile=True (XLA step)",
+        False: "jit_compile=False (no XLA)",
+    }[jit_compile]
     return Contender(
         label=f'Trainer(loop="{loop}"{suffix})',
-        settings=f"steps_per_execution={resolved}"
-        + (", jit_compile=True" if jit_compile else ""),
+        settings=f"steps_per_execution={resolved}, {xla}",
         warm_up=lambda: run.fit(data, verbose=0),
         epochs=lambda n: run.fit(data, epochs=n, verbose=0),
     )
@@ -180,9 +184,14 @@ def contenders(
         spe = tfs.training.AUTO_STEPS_PER_EXECUTION
         runs += [
             plain_fit(name, data, steps_per_execution=spe),
-            trainer(name, data, loop="fit", steps_per_execution=1),
-            trainer(name, data, loop="custom", steps_per_execution=1),
-            # XLA, opt-in in both (Keras turns it off on machines without a GPU).
+            # Without the XLA-compiled update, the Trainer runs Keras' own step.
+            trainer(name, data, loop="custom", jit_compile=False),
+            trainer(name, data, loop="fit", steps_per_execution=1, jit_compile=False),
+            trainer(
+                name, data, loop="custom", steps_per_execution=1, jit_compile=False
+            ),
+            # The whole step under XLA, opt-in in both (Keras turns it off on
+            # machines without a GPU).
             plain_fit(name, data, jit_compile=True),
             trainer(name, data, loop="custom", jit_compile=True),
         ]

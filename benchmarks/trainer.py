@@ -106,15 +106,17 @@ median round is shown beside it. Produced by
 competing for the CPU and every number below is pessimistic and noisy.
 
 The first four rows of each block are the headline contenders, each with its
-defaults: plain `model.fit` (Keras' default `steps_per_execution=1`), the two
-Trainer loops (tfstarter's default `steps_per_execution="auto"`, which runs
-{auto} steps per compiled call when no callback listens to the per-batch
-hooks, as here with `verbose=0`), and the loop of TensorFlow's custom-training
-guide (one `tf.function` call per batch). The rows marked `spe` compare like
-with like: `model.fit` with the same {auto} steps per call, and the Trainer
-loops held to one step per call. The last two rows of each block compile the
-step with XLA (`jit_compile=True`), which both Keras and tfstarter leave off
-by default on a machine without a GPU.
+defaults: plain `model.fit` (Keras' defaults: `steps_per_execution=1`, and no
+XLA on a machine without a GPU), the two Trainer loops (tfstarter's defaults:
+`steps_per_execution="auto"`, which runs {auto} steps per compiled call when
+no callback listens to the per-batch hooks, as here with `verbose=0`; and
+`jit_compile="auto"`, which XLA-compiles the optimizer's weight update on its
+own), and the loop of TensorFlow's custom-training guide (one `tf.function`
+call per batch). The next rows compare like with like: `model.fit` with the
+same {auto} steps per call, and the Trainer loops with `jit_compile=False`
+(Keras' own update), with and without one step per call. The last two rows of
+each block compile the whole step with XLA (`jit_compile=True`), which both
+Keras and tfstarter leave off by default on a machine without a GPU.
 
 Every contender reads the same `tfs.data.from_arrays` pipeline, which turns
 tf.data's autotuner off: with it on, dropping each epoch's iterator stalls
@@ -125,14 +127,21 @@ every contender alike (see the [pipeline benchmark](pipeline.md)).
 How to read it:
 
 - `Trainer(loop="custom")` vs `plain model.fit`: what a user gets by default.
-- `Trainer(loop="custom", spe=1)` vs `plain model.fit`: the same settings; the
-  difference is the loop itself (batches read inside the graph, no per-batch
-  Python work when no callback listens).
-- `Trainer(loop="fit", spe=1)` vs `plain model.fit`: the cost of the Trainer's
-  wrapping of `model.fit` (the same step, installed for the call).
+- `Trainer(loop="custom")` vs `Trainer(loop="custom", jit_compile=False)`: what
+  the XLA-compiled weight update adds (one compile per model; the same
+  results as Keras' update, to rounding).
+- `Trainer(loop="custom", jit_compile=False)` vs `plain model.fit (spe)`: the
+  same step, {auto} steps per call in both.
+- `Trainer(loop="custom", spe=1, jit_compile=False)` vs `plain model.fit`: the
+  same settings; the difference is the loop itself (batches read inside the
+  graph, no per-batch Python work when no callback listens).
+- `Trainer(loop="fit", spe=1, jit_compile=False)` vs `plain model.fit`: the
+  cost of the Trainer's wrapping of `model.fit` (the same step, installed for
+  the call).
 - `Trainer(loop="custom", jit_compile=True)` vs `plain model.fit (XLA)`: the
-  two with XLA, which on this CPU speeds up the step itself; an opt-in in both,
-  because XLA compiles once per batch shape and not every op has an XLA kernel.
+  two with the whole step under XLA; an opt-in in both, because XLA then
+  compiles once per batch shape, draws dropout masks from its own generator,
+  and not every op has an XLA kernel.
 
 Timings on a shared machine are noisy; rerun on a quiet one before comparing
 numbers from different runs.

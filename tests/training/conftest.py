@@ -6,7 +6,7 @@ helpers are handed out as fixtures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import keras
@@ -109,6 +109,22 @@ def _make(hook: str) -> Any:
 
 for _hook in HOOKS:
     setattr(Spy, _hook, _make(_hook))
+
+
+@pytest.fixture
+def without_op_determinism() -> Iterator[None]:
+    """Turn TensorFlow op determinism (on in this suite) off for one test.
+
+    The Trainer, like Keras, uses no XLA while it is on; the tests of the
+    XLA-compiled update need it off.
+    """
+    from tensorflow.python.framework import config
+
+    config.disable_op_determinism()
+    try:
+        yield
+    finally:
+        config.enable_op_determinism()
 
 
 @pytest.fixture

@@ -155,7 +155,7 @@ def test_callbacks_that_are_not_callbacks(
         (
             {"jit_compile": "yes"},
             ArgumentTypeError,
-            r"`jit_compile` must be True or False, got 'yes'",
+            r"`jit_compile` must be True, False or 'auto', got 'yes'",
         ),
         (
             {"gradient_accumulation_steps": 0},

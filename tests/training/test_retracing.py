@@ -32,7 +32,7 @@ def test_custom_loop_predict_and_outer_functions_trace_once(model_factory, data)
     trainer.fit(ds, epochs=2, validation_data=ds, verbose=0)
     trainer.predict(x[:90], batch_size=16, verbose=0)
     trainer.predict(x[:37], batch_size=16, verbose=0)
-    assert trainer.trace_counts == {"train": 1, "test": 1, "predict": 1}
+    assert trainer.trace_counts == {"train": 1, "test": 1, "predict": 1, "update": 0}
     compiled = trainer._engines.compiled("off")
     # The calls of 4 steps and the short last call (2 steps) share one trace.
     assert compiled.train.experimental_get_tracing_count() == 1

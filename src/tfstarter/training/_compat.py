@@ -152,6 +152,24 @@ def compile_token(model: Any) -> tuple[int, int, int]:
     )
 
 
+def xla_platform_reason() -> str | None:
+    """Why XLA cannot run on this machine (None: it can), by Keras' rule.
+
+    Keras does not use XLA with TensorFlow on an Apple-silicon Mac with a GPU
+    (tensorflow-metal).
+    """
+    import platform
+
+    import tensorflow as tf
+
+    apple_silicon = (
+        platform.system() == "Darwin" and "arm" in platform.processor().lower()
+    )
+    if apple_silicon and tf.config.list_physical_devices("GPU"):
+        return "TensorFlow has no XLA on an Apple-silicon GPU"
+    return None
+
+
 def jit_unsupported_reason(model: Any) -> str | None:
     """Why Keras would refuse ``jit_compile=True`` for ``model`` (None: it would not).
 
@@ -168,6 +186,9 @@ def jit_unsupported_reason(model: Any) -> str | None:
     ]
     if unsupported:
         return f"layers {unsupported} do not support XLA"
+    platform_reason = xla_platform_reason()
+    if platform_reason is not None:
+        return platform_reason
     if is_op_determinism_enabled():
         return (
             "TensorFlow op determinism is enabled "

@@ -66,7 +66,7 @@ class FitLoop:
         for name in _STEPS:
             setattr(model, name, getattr(session.step, name.removesuffix("_step")))
         model.steps_per_execution = steps_per_execution
-        model.jit_compile = self.options.jit_compile
+        model.jit_compile = self.options.jit_compile is True
         try:
             yield
         finally:

@@ -17,6 +17,7 @@ Loop: TypeAlias = Literal["fit", "custom"]
 ClipBy: TypeAlias = Literal["value", "norm", "global_norm"]
 NonFinitePolicy: TypeAlias = Literal["raise", "ignore"]
 StepsPerExecution: TypeAlias = int | Literal["auto"]
+JitCompile: TypeAlias = bool | Literal["auto"]
 
 LOOPS: tuple[Loop, ...] = ("fit", "custom")
 CLIP_MODES: tuple[ClipBy, ...] = ("value", "norm", "global_norm")
@@ -96,7 +97,14 @@ class TrainerOptions:
             the difference (the progress bar, which does not count, is then
             updated once per call). With an integer ``n``, the batch hooks
             are called once per ``n`` batches, as in Keras.
-        jit_compile: compile the step with XLA.
+        jit_compile: ``True`` compiles the whole per-batch step with XLA
+            (once per batch shape; dropout masks then come from XLA's
+            generator). ``"auto"`` compiles only the optimizer's weight
+            update, where that is safe (one of Keras' own optimizers, no
+            strategy, op determinism off, dense gradients): the update has
+            fixed shapes and no random numbers, so it compiles once and
+            training gives the results it gives without XLA, to rounding.
+            ``False``: no XLA.
         clipping: gradient clipping, or ``None``.
         gradient_accumulation_steps: apply the optimizer once every this many
             batches, with the mean of their gradients (1 = every batch).
@@ -116,7 +124,7 @@ class TrainerOptions:
 
     loop: Loop = "fit"
     steps_per_execution: StepsPerExecution = "auto"
-    jit_compile: bool = False
+    jit_compile: JitCompile = "auto"
     clipping: GradientClipping | None = None
     gradient_accumulation_steps: int = 1
     on_non_finite: NonFinitePolicy = "raise"
@@ -133,9 +141,9 @@ class TrainerOptions:
                     f"{type(self.steps_per_execution).__name__}."
                 )
             check_positive_int("steps_per_execution", self.steps_per_execution)
-        if not isinstance(self.jit_compile, bool):
+        if not isinstance(self.jit_compile, bool) and self.jit_compile != "auto":
             raise ArgumentTypeError(
-                f"`jit_compile` must be True or False, got "
+                f"`jit_compile` must be True, False or 'auto', got "
                 f"{describe(self.jit_compile)}."
             )
         if self.clipping is not None and not isinstance(

@@ -24,6 +24,7 @@ from tfstarter.training._gradient_probe import GradientHookDispatcher, GradientP
 from tfstarter.training._non_finite import NonFiniteWatch
 from tfstarter.training._options import TrainerOptions
 from tfstarter.training._step import Step
+from tfstarter.training._xla_update import XlaUpdate, xla_update_unavailable
 
 ProbeMode = Literal["off", "norm", "values"]
 
@@ -82,8 +83,19 @@ class Engines:
             if self.options.on_non_finite == "raise":
                 with self._scope():
                     watch = NonFiniteWatch()
-            self._steps[key] = Step(self.model, probe=probe, watch=watch)
+            self._steps[key] = Step(
+                self.model, probe=probe, watch=watch, xla_update=self._xla_update()
+            )
         return self._steps[key]
+
+    def _xla_update(self) -> XlaUpdate | None:
+        """The XLA-compiled update under ``jit_compile="auto"``, where it is safe."""
+        optimizer = self.model.optimizer
+        if self.options.jit_compile != "auto" or optimizer is None:
+            return None
+        if xla_update_unavailable(optimizer, self.strategy) is not None:
+            return None
+        return XlaUpdate(optimizer)
 
     def compiled(self, mode: ProbeMode) -> CompiledSteps:
         """The custom loop's compiled functions around ``step(mode)``."""
@@ -91,17 +103,22 @@ class Engines:
         if key not in self._compiled:
             self._compiled[key] = CompiledSteps(
                 self.step(mode),
-                jit_compile=self.options.jit_compile,
+                jit_compile=self.options.jit_compile is True,
                 strategy=self.strategy,
             )
         return self._compiled[key]
 
     def trace_counts(self) -> dict[str, int]:
-        """How often the per-batch step was traced, for train, test and predict."""
+        """How often each step was traced: train, test, predict, and update.
+
+        ``"update"`` counts the traces of the XLA-compiled weight update.
+        """
         total: Counter[str] = Counter()
         for step in self._steps.values():
             total.update(step.trace_counts)
-        return {name: total[name] for name in ("train", "test", "predict")}
+            if step.xla_update is not None:
+                total["update"] += step.xla_update.trace_count
+        return {name: total[name] for name in ("train", "test", "predict", "update")}
 
 
 @dataclass

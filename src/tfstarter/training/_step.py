@@ -5,7 +5,8 @@ under a ``tf.GradientTape``, the model's ``compute_loss`` (compiled loss plus
 regularisation and ``add_loss`` terms), the loss tracker behind the ``loss``
 log, ``optimizer.scale_loss`` (dynamic loss scaling under ``mixed_float16``),
 ``optimizer.apply_gradients`` (which also clips and accumulates when the
-optimizer is configured to) and ``model.compute_metrics``. The custom loop
+optimizer is configured to; XLA-compiled on its own under
+``jit_compile="auto"``, see `XlaUpdate`) and ``model.compute_metrics``. The custom loop
 compiles it itself; the fit loop installs it as the model's ``train_step``
 while ``model.fit`` runs. Either way the same Python function is traced, and
 `Step.trace_counts` counts how often. A model that overrides ``train_step``
@@ -25,6 +26,7 @@ from tfstarter.errors import ConfigError
 from tfstarter.training import _compat
 from tfstarter.training._gradient_probe import GradientProbe
 from tfstarter.training._non_finite import NonFiniteWatch
+from tfstarter.training._xla_update import XlaUpdate
 
 
 def _batch_size(x: Any) -> Any:
@@ -41,6 +43,8 @@ class Step:
         probe: where to record the gradients for callbacks that ask for them,
             or ``None``.
         watch: where to note a NaN or Inf loss, or ``None``.
+        xla_update: applies the gradients with an XLA-compiled update, or
+            ``None`` (the optimizer's plain ``apply_gradients``).
 
     Examples:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -57,10 +61,12 @@ class Step:
         *,
         probe: GradientProbe | None = None,
         watch: NonFiniteWatch | None = None,
+        xla_update: XlaUpdate | None = None,
     ) -> None:
         self.model = model
         self.probe = probe
         self.watch = watch
+        self.xla_update = xla_update
         self.trace_counts: Counter[str] = Counter()
         self._uses_training_arg = _compat.call_takes_training(model)
         # A model that overrides Keras' steps keeps them, in both loops.
@@ -112,7 +118,10 @@ class Step:
             gradients = tape.gradient(loss, variables)
             if self.probe is not None:
                 self.probe.record(gradients, loss_scale(optimizer))
-            optimizer.apply_gradients(zip(gradients, variables, strict=True))
+            if self.xla_update is not None:
+                self.xla_update.apply(gradients, variables)
+            else:
+                optimizer.apply_gradients(zip(gradients, variables, strict=True))
         else:
             warnings.warn(
                 "The model has no trainable weights; the step only updates the "

@@ -34,6 +34,7 @@ from tfstarter.training._inputs import (
 from tfstarter.training._model import check_model, prepare_model
 from tfstarter.training._options import (
     GradientClipping,
+    JitCompile,
     Loop,
     NonFinitePolicy,
     StepsPerExecution,
@@ -64,7 +65,9 @@ class Trainer:
         metrics: compile the model with these metrics.
         steps_per_execution: batches per compiled call, or ``"auto"`` (see
             `TrainerOptions`).
-        jit_compile: XLA-compile the per-batch step.
+        jit_compile: ``True`` XLA-compiles the whole per-batch step;
+            ``"auto"`` (default) only the optimizer's weight update, where that
+            is safe; ``False`` turns XLA off (see `TrainerOptions`).
         clipping: a `GradientClipping`, or ``None``.
         gradient_accumulation_steps: update the weights once every this many
             batches, with their mean gradient.
@@ -108,7 +111,7 @@ class Trainer:
         optimizer: Any = None,
         metrics: Any = None,
         steps_per_execution: StepsPerExecution = "auto",
-        jit_compile: bool = False,
+        jit_compile: JitCompile = "auto",
         clipping: GradientClipping | None = None,
         gradient_accumulation_steps: int = 1,
         on_non_finite: NonFinitePolicy = "raise",
@@ -135,7 +138,7 @@ class Trainer:
                 f"than one step per call. Use loop='custom' (which runs several "
                 f"steps per call under a strategy), or steps_per_execution=1."
             )
-        if jit_compile:
+        if jit_compile is True:
             reason = _compat.jit_unsupported_reason(model)
             if reason is not None:
                 raise ConfigError(
@@ -178,7 +181,9 @@ class Trainer:
     def trace_counts(self) -> dict[str, int]:
         """How many times the per-batch step was traced, per kind of step.
 
-        Keys ``"train"``, ``"test"``, ``"predict"``. Each is 1 after any
+        Keys ``"train"``, ``"test"``, ``"predict"``, and ``"update"``: the
+        traces of the XLA-compiled weight update of ``jit_compile="auto"`` (0
+        where the update is not compiled on its own). Each is 1 after any
         number of epochs and calls with the same input signature (a short last
         batch, a changed learning rate and a new epoch do not retrace). In the
         fit loop Keras traces ``predict`` once more for a short last batch.
@@ -192,11 +197,11 @@ class Trainer:
         Examples:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-            >>> trainer = tfs.Trainer(model, "custom", loss="mse")
+            >>> trainer = tfs.Trainer(model, "custom", loss="mse", jit_compile=False)
             >>> x, y = np.ones((10, 2), "float32"), np.ones((10, 1), "float32")
             >>> _ = trainer.fit((x, y), batch_size=4, epochs=3, verbose=0)
             >>> trainer.trace_counts
-            {'train': 1, 'test': 0, 'predict': 0}
+            {'train': 1, 'test': 0, 'predict': 0, 'update': 0}
         """
         return self._engines.trace_counts()
 
