@@ -66,24 +66,38 @@ def measure(
     return rates
 
 
+def paired_ratio(rates: dict[str, list[float]], label: str, baseline: str) -> float:
+    """Median over rounds of ``label``'s rate over ``baseline``'s in the same round.
+
+    Pairing by round cancels the slow drifts of a shared machine's speed, which
+    best-of-rounds ratios do not.
+    """
+    return statistics.median(
+        a / b for a, b in zip(rates[label], rates[baseline], strict=True)
+    )
+
+
 def table(
     results: list[tuple[str, int, list[Contender], dict[str, list[float]]]],
 ) -> str:
+    fit_label = "plain model.fit"
+    hand_label = "hand-written tf.function loop"
     lines = [
         "| model | batch | contender | settings | samples/s (best) | median "
-        "| vs plain fit | vs hand loop |",
-        "|---|---:|---|---|---:|---:|---:|---:|",
+        "| vs plain fit | paired | vs hand loop | paired |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, batch, runs, rates in results:
         best = {label: max(values) for label, values in rates.items()}
-        fit = best["plain model.fit"]
-        hand = best["hand-written tf.function loop"]
         for run in runs:
             rate = best[run.label]
             median = statistics.median(rates[run.label])
             lines.append(
                 f"| {name} | {batch} | {run.label} | {run.settings} | {rate:,.0f} "
-                f"| {median:,.0f} | {rate / fit:.2f}x | {rate / hand:.2f}x |"
+                f"| {median:,.0f} | {rate / best[fit_label]:.2f}x "
+                f"| {paired_ratio(rates, run.label, fit_label):.2f}x "
+                f"| {rate / best[hand_label]:.2f}x "
+                f"| {paired_ratio(rates, run.label, hand_label):.2f}x |"
             )
     return "\n".join(lines)
 
@@ -94,9 +108,11 @@ Training samples per second, timed over {epochs} epochs per call on
 {samples} MNIST-shaped samples (uint8 28x28 images scaled to [0, 1], 10
 classes), Adam, sparse categorical cross-entropy from logits, accuracy
 metric; {rounds} interleaved rounds after an untimed warm-up epoch that
-traces every compiled function. The ratios compare the best round of each
-contender (the least disturbed by anything else running on the machine); the
-median round is shown beside it. Produced by
+traces every compiled function. The "vs" columns compare the best round of
+each contender (the least disturbed by anything else running on the
+machine); each "paired" column beside them is the median, over rounds, of
+the ratio of the two contenders' rates in the same round, which cancels the
+slow drifts in this machine's speed. Produced by
 `python benchmarks/trainer.py`.
 
 **Machine:** {machine}

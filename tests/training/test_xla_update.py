@@ -250,3 +250,47 @@ def test_no_xla_where_keras_uses_none(monkeypatch, system, processor, gpus, bloc
         assert reason == "TensorFlow has no XLA on an Apple-silicon GPU"
     else:
         assert reason is None
+
+
+def _every_keras_optimizer():
+    import inspect
+
+    skip = {"Optimizer", "LossScaleOptimizer", "MultiOptimizer"}  # tested apart
+    return sorted(
+        name
+        for name, value in vars(keras.optimizers).items()
+        if inspect.isclass(value)
+        and issubclass(value, keras.optimizers.Optimizer)
+        and name not in skip
+    )
+
+
+@pytest.mark.usefixtures("without_op_determinism")
+@pytest.mark.parametrize("name", _every_keras_optimizer())
+def test_every_keras_optimizer_updates_the_same_under_xla(name, model_factory, data):
+    x, y = data
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    results = {}
+    for jit_compile in (False, "auto"):
+        model = model_factory(optimizer=getattr(keras.optimizers, name)())
+        trainer = tfs.Trainer(model, "custom", jit_compile=jit_compile)
+        trainer.fit(dataset, epochs=2, verbose=0)
+        results[jit_compile] = (model.get_weights(), trainer.trace_counts["update"])
+    assert results[False][1] == 0
+    assert results["auto"][1] == 1
+    _assert_close(results["auto"][0], results[False][0])
+
+
+@pytest.mark.usefixtures("without_op_determinism")
+def test_a_multi_optimizer_keeps_keras_update(model_factory, dataset):
+    if not hasattr(keras.optimizers, "MultiOptimizer"):
+        pytest.skip("this Keras has no MultiOptimizer")
+    optimizer = keras.optimizers.MultiOptimizer(
+        lambda variable: keras.optimizers.SGD(0.1)
+    )
+    trainer = tfs.Trainer(model_factory(optimizer=optimizer), "custom")
+    trainer.fit(dataset, verbose=0)
+    assert trainer.trace_counts["update"] == 0
+    assert xla_update_unavailable(optimizer) == (
+        "a MultiOptimizer's parts are chosen when it is built"
+    )
