@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tfstarter as tfs
 from _machine import machine, write_page
-from _trainer_contenders import Contender, contenders
+from _trainer_contenders import Contender, contenders, plain_fit, trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks" / "trainer.md"
@@ -102,6 +102,41 @@ def table(
     return "\n".join(lines)
 
 
+WRAPPING_ROUNDS = 15
+
+
+def wrapping_cost(rounds: int, epochs: int) -> tuple[int, dict[str, list[float]]]:
+    """Plain ``model.fit`` vs ``Trainer(loop="fit")`` on the same settings, A/B.
+
+    MLP at batch 32, where per-batch Python work weighs most; one step per call
+    and no XLA on both sides, so the only difference is the Trainer's wrapping
+    (its step installed for the call, its NaN guard callback). Two contenders
+    alternating call by call give a tighter paired ratio than the big table.
+    """
+    samples = SAMPLES["MLP"]
+    data = mnist_shaped(samples, 32)
+    runs = [
+        plain_fit("MLP", data),
+        trainer("MLP", data, loop="fit", steps_per_execution=1, jit_compile=False),
+    ]
+    return samples, measure(runs, samples, rounds, epochs)
+
+
+def wrapping_table(rates: dict[str, list[float]]) -> str:
+    fit_label = next(iter(rates))
+    return "\n".join(
+        [
+            "| contender | samples/s (best) | median | paired ratio |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| {label} | {max(values):,.0f} | {statistics.median(values):,.0f} "
+                f"| {paired_ratio(rates, label, fit_label):.3f}x |"
+                for label, values in rates.items()
+            ),
+        ]
+    )
+
+
 DOC_TEMPLATE = """# Trainer speed
 
 Training samples per second, timed over {epochs} epochs per call on
@@ -159,6 +194,17 @@ How to read it:
   compiles once per batch shape, draws dropout masks from its own generator,
   and not every op has an XLA kernel.
 
+## The fit loop's wrapping cost
+
+The table above rotates ten contenders, so one pair of them is timed tens of
+seconds apart and the machine's speed drifts in between. For the fit loop's
+own cost, plain `model.fit` and `Trainer(loop="fit", spe=1,
+jit_compile=False)` (the same step and settings) alternate alone: MLP at
+batch 32, {wrapping_rounds} rounds of {wrapping_epochs} epoch on
+{wrapping_samples:,} samples, in the same run as the table.
+
+{wrapping}
+
 Timings on a shared machine are noisy; rerun on a quiet one before comparing
 numbers from different runs.
 """
@@ -174,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DOC)
     args = parser.parse_args(argv)
     load_start = _load()
-    rounds = args.rounds or (1 if args.quick else 5)
+    rounds = args.rounds or (1 if args.quick else 7)
     epochs = 2 if args.quick else 3
     results = []
     for name in args.models:
@@ -188,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results)
     print(f"Machine: {machine()}\n\n{text}")
     if not args.quick:
+        wrapping_samples, wrapping_rates = wrapping_cost(WRAPPING_ROUNDS, epochs=1)
+        wrapping = wrapping_table(wrapping_rates)
+        print(f"\n{wrapping}")
         write_page(
             args.output,
             DOC_TEMPLATE.format(
@@ -196,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
                 epochs=epochs,
                 machine=machine(),
                 table=text,
+                wrapping=wrapping,
+                wrapping_rounds=WRAPPING_ROUNDS,
+                wrapping_epochs=1,
+                wrapping_samples=wrapping_samples,
                 auto=tfs.training.AUTO_STEPS_PER_EXECUTION,
                 load_start=load_start,
                 load_end=_load(),
