@@ -18,6 +18,8 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tfstarter as tfs
 from _machine import machine, write_page
-from _trainer_contenders import Contender, contenders, plain_fit, trainer
+from _trainer_contenders import Contender, contenders, hand_loop, plain_fit, trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks" / "trainer.md"
@@ -102,39 +104,83 @@ def table(
     return "\n".join(lines)
 
 
-WRAPPING_ROUNDS = 15
+PAIR_ROUNDS = 15
 
 
-def wrapping_cost(rounds: int, epochs: int) -> tuple[int, dict[str, list[float]]]:
-    """Plain ``model.fit`` vs ``Trainer(loop="fit")`` on the same settings, A/B.
+@dataclass
+class Pair:
+    """Two contenders timed alone against each other, alternating call by call."""
 
-    MLP at batch 32, where per-batch Python work weighs most; one step per call
-    and no XLA on both sides, so the only difference is the Trainer's wrapping
-    (its step installed for the call, its NaN guard callback). Two contenders
-    alternating call by call give a tighter paired ratio than the big table.
-    """
-    samples = SAMPLES["MLP"]
-    data = mnist_shaped(samples, 32)
-    runs = [
-        plain_fit("MLP", data),
-        trainer("MLP", data, loop="fit", steps_per_execution=1, jit_compile=False),
-    ]
-    return samples, measure(runs, samples, rounds, epochs)
+    question: str
+    name: str
+    batch: int
+    baseline: Callable[[tf.data.Dataset], Contender]
+    candidate: Callable[[tf.data.Dataset], Contender]
 
 
-def wrapping_table(rates: dict[str, list[float]]) -> str:
-    fit_label = next(iter(rates))
-    return "\n".join(
-        [
-            "| contender | samples/s (best) | median | paired ratio |",
-            "|---|---:|---:|---:|",
-            *(
-                f"| {label} | {max(values):,.0f} | {statistics.median(values):,.0f} "
-                f"| {paired_ratio(rates, label, fit_label):.3f}x |"
-                for label, values in rates.items()
+PAIRS = [
+    Pair(
+        "the fit loop's wrapping (same step and settings)",
+        "MLP",
+        32,
+        lambda data: plain_fit("MLP", data),
+        lambda data: trainer(
+            "MLP", data, loop="fit", steps_per_execution=1, jit_compile=False
+        ),
+    ),
+    *(
+        Pair(
+            "the custom loop's defaults vs Keras' defaults",
+            name,
+            batch,
+            lambda data, name=name: plain_fit(name, data),
+            lambda data, name=name: trainer(name, data, loop="custom"),
+        )
+        for name, batch in (("CNN", 32), ("CNN", 128))
+    ),
+    Pair(
+        "the custom loop's defaults vs the hand-written loop",
+        "CNN",
+        128,
+        lambda data: hand_loop("CNN", data),
+        lambda data: trainer("CNN", data, loop="custom"),
+    ),
+    *(
+        Pair(
+            "the XLA-compiled update (jit_compile='auto' vs False)",
+            name,
+            32,
+            lambda data, name=name: trainer(
+                name, data, loop="custom", jit_compile=False
             ),
-        ]
-    )
+            lambda data, name=name: trainer(name, data, loop="custom"),
+        )
+        for name in ("MLP", "CNN")
+    ),
+]
+
+
+def pair_rows(rounds: int) -> str:
+    """Time every `PAIRS` entry, one epoch per call; return the table."""
+    lines = [
+        "| question | model | batch | baseline | samples/s (median) | candidate "
+        "| samples/s (median) | paired ratio |",
+        "|---|---|---:|---|---:|---|---:|---:|",
+    ]
+    for pair in PAIRS:
+        samples = SAMPLES[pair.name]
+        data = mnist_shaped(samples, pair.batch)
+        runs = [pair.baseline(data), pair.candidate(data)]
+        rates = measure(runs, samples, rounds, epochs=1)
+        base, cand = (run.label for run in runs)
+        lines.append(
+            f"| {pair.question} | {pair.name} | {pair.batch} | {base} "
+            f"| {statistics.median(rates[base]):,.0f} | {cand} "
+            f"| {statistics.median(rates[cand]):,.0f} "
+            f"| {paired_ratio(rates, cand, base):.3f}x |"
+        )
+        print(f"pair {pair.name} {pair.batch}: done", file=sys.stderr, flush=True)
+    return "\n".join(lines)
 
 
 DOC_TEMPLATE = """# Trainer speed
@@ -194,16 +240,16 @@ How to read it:
   compiles once per batch shape, draws dropout masks from its own generator,
   and not every op has an XLA kernel.
 
-## The fit loop's wrapping cost
+## Pairs, A/B
 
-The table above rotates ten contenders, so one pair of them is timed tens of
-seconds apart and the machine's speed drifts in between. For the fit loop's
-own cost, plain `model.fit` and `Trainer(loop="fit", spe=1,
-jit_compile=False)` (the same step and settings) alternate alone: MLP at
-batch 32, {wrapping_rounds} rounds of {wrapping_epochs} epoch on
-{wrapping_samples:,} samples, in the same run as the table.
+The table above rotates ten contenders, so any two of them are timed tens of
+seconds apart and the machine's speed drifts in between. For the questions
+the targets ask, two contenders at a time alternate alone, call by call, in
+the same run: {pair_rounds} rounds of one epoch each. The paired ratio is the
+median over rounds of the candidate's rate over the baseline's in the same
+round.
 
-{wrapping}
+{pairs}
 
 Timings on a shared machine are noisy; rerun on a quiet one before comparing
 numbers from different runs.
@@ -234,9 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results)
     print(f"Machine: {machine()}\n\n{text}")
     if not args.quick:
-        wrapping_samples, wrapping_rates = wrapping_cost(WRAPPING_ROUNDS, epochs=1)
-        wrapping = wrapping_table(wrapping_rates)
-        print(f"\n{wrapping}")
+        pairs = pair_rows(PAIR_ROUNDS)
+        print(f"\n{pairs}")
         write_page(
             args.output,
             DOC_TEMPLATE.format(
@@ -245,10 +290,8 @@ def main(argv: list[str] | None = None) -> int:
                 epochs=epochs,
                 machine=machine(),
                 table=text,
-                wrapping=wrapping,
-                wrapping_rounds=WRAPPING_ROUNDS,
-                wrapping_epochs=1,
-                wrapping_samples=wrapping_samples,
+                pairs=pairs,
+                pair_rounds=PAIR_ROUNDS,
                 auto=tfs.training.AUTO_STEPS_PER_EXECUTION,
                 load_start=load_start,
                 load_end=_load(),
