@@ -8,17 +8,16 @@ from a run without XLA. The weight update has none of these costs: it is
 elementwise over variables of fixed shapes (one compile per model, whatever
 the batch), has no random numbers, and is where an unfused graph is most
 wasteful: Keras' Adam makes about ten separate passes over every weight, XLA
-makes one. On the 2-core CPU of ``benchmarks/trainer.py`` that took the update
-of a 1.5M-weight CNN from 2.8 to 1.4 ms per step.
+makes one. ``benchmarks/trainer.py`` measures what it gains (the "XLA-compiled
+update" pairs).
 
 The update is compiled only where that is known to be safe: one of Keras' own
 optimizers (a `keras.optimizers.LossScaleOptimizer` around one, too; not a
-``MultiOptimizer``), no
-`tf.distribute` strategy, TensorFlow op determinism off (Keras turns XLA off
-under it), a platform where Keras uses XLA, and dense gradients. A step with a
-sparse gradient (`tf.IndexedSlices`, e.g. from an ``Embedding``) or a missing
-one applies it as Keras does, since XLA would compile again for every new
-number of rows.
+``MultiOptimizer``), no `tf.distribute` strategy, TensorFlow op determinism
+off (Keras turns XLA off under it), a platform where Keras uses XLA, and dense
+gradients. A step with a sparse gradient (`tf.IndexedSlices`, e.g. from an
+``Embedding``: XLA would compile again for every new number of rows) or a
+missing one takes Keras' update instead.
 """
 
 from __future__ import annotations
