@@ -1,10 +1,12 @@
-"""Shared helpers for benchmarks: describe the machine, write result pages."""
+"""Shared helpers for benchmarks: machine, paired ratios, result pages."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import os
 import platform
+import statistics
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -38,6 +40,15 @@ def machine() -> str:
         f"NumPy {version('numpy')}, ai-edge-litert {version('ai-edge-litert')}, "
         f"tfstarter {version('tfstarter')}; {now:%Y-%m-%d %H:%M %Z}"
     )
+
+
+def median_paired_ratio(rates: Sequence[float], baseline: Sequence[float]) -> float:
+    """Median of ``rates[i] / baseline[i]``: each pair was timed side by side.
+
+    Pairing cancels the slow drifts of a shared machine's speed, which
+    comparing the best (or the median) of each side alone does not.
+    """
+    return statistics.median(a / b for a, b in zip(rates, baseline, strict=True))
 
 
 def machine_summary() -> str:

@@ -38,7 +38,7 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine, write_page
+from _machine import machine, median_paired_ratio, write_page
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "benchmarks" / "pipeline.md"
@@ -173,8 +173,7 @@ def training_rows(settings: Settings) -> list[list[str]]:
             names = list(feeds) if pair % 2 == 0 else list(reversed(feeds))
             for name in names:
                 rates[name].append(feeds[name]())
-        ratios = [t / m for t, m in zip(rates["tfs"], rates["memory"], strict=True)]
-        cost = 1.0 - statistics.median(ratios)
+        cost = 1.0 - median_paired_ratio(rates["tfs"], rates["memory"])
         memory, ours = (
             f"{max(rates[f]):,.0f} ({statistics.median(rates[f]):,.0f})"
             for f in ("memory", "tfs")

@@ -30,7 +30,7 @@ import tensorflow as tf
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tfstarter as tfs
-from _machine import machine, write_page
+from _machine import machine, median_paired_ratio, write_page
 from _trainer_contenders import Contender, contenders, hand_loop, plain_fit, trainer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,14 +69,8 @@ def measure(
 
 
 def paired_ratio(rates: dict[str, list[float]], label: str, baseline: str) -> float:
-    """Median over rounds of ``label``'s rate over ``baseline``'s in the same round.
-
-    Pairing by round cancels the slow drifts of a shared machine's speed, which
-    best-of-rounds ratios do not.
-    """
-    return statistics.median(
-        a / b for a, b in zip(rates[label], rates[baseline], strict=True)
-    )
+    """`median_paired_ratio` of ``label`` over ``baseline``, paired by round."""
+    return median_paired_ratio(rates[label], rates[baseline])
 
 
 def table(

@@ -128,6 +128,19 @@ def without_op_determinism() -> Iterator[None]:
 
 
 @pytest.fixture
+def policy(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Make ``request.param`` the global dtype policy for one test.
+
+    Parametrize with ``indirect=True``; the policy is float32 again afterwards.
+    """
+    keras.config.set_dtype_policy(request.param)
+    try:
+        yield request.param
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+
+@pytest.fixture
 def spy_factory() -> type[Spy]:
     return Spy
 

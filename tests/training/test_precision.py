@@ -10,15 +10,6 @@ import tensorflow as tf
 import tfstarter as tfs
 
 
-@pytest.fixture
-def policy(request):
-    keras.config.set_dtype_policy(request.param)
-    try:
-        yield request.param
-    finally:
-        keras.config.set_dtype_policy("float32")
-
-
 class NormRecorder(tfs.training.Callback):
     def __init__(self):
         super().__init__()

@@ -152,21 +152,28 @@ def compile_token(model: Any) -> tuple[int, int, int]:
     )
 
 
-def xla_platform_reason() -> str | None:
-    """Why XLA cannot run on this machine (None: it can), by Keras' rule.
+def xla_environment_reason() -> str | None:
+    """Why Keras would use no XLA here, whatever the model (None: it would).
 
     Keras does not use XLA with TensorFlow on an Apple-silicon Mac with a GPU
-    (tensorflow-metal).
+    (tensorflow-metal), nor while TensorFlow op determinism is on.
     """
     import platform
 
     import tensorflow as tf
+    from tensorflow.python.framework.config import is_op_determinism_enabled
 
     apple_silicon = (
         platform.system() == "Darwin" and "arm" in platform.processor().lower()
     )
     if apple_silicon and tf.config.list_physical_devices("GPU"):
         return "TensorFlow has no XLA on an Apple-silicon GPU"
+    if is_op_determinism_enabled():
+        return (
+            "TensorFlow op determinism is enabled "
+            "(tf.config.experimental.enable_op_determinism), which Keras does "
+            "not combine with XLA"
+        )
     return None
 
 
@@ -177,8 +184,6 @@ def jit_unsupported_reason(model: Any) -> str | None:
     support it, and whenever TensorFlow op determinism is on; the Trainer
     applies the same rule to both loops, as an error.
     """
-    from tensorflow.python.framework.config import is_op_determinism_enabled
-
     unsupported = [
         layer.name
         for layer in model._flatten_layers()
@@ -186,13 +191,4 @@ def jit_unsupported_reason(model: Any) -> str | None:
     ]
     if unsupported:
         return f"layers {unsupported} do not support XLA"
-    platform_reason = xla_platform_reason()
-    if platform_reason is not None:
-        return platform_reason
-    if is_op_determinism_enabled():
-        return (
-            "TensorFlow op determinism is enabled "
-            "(tf.config.experimental.enable_op_determinism), which Keras does "
-            "not combine with XLA"
-        )
-    return None
+    return xla_environment_reason()

@@ -49,8 +49,6 @@ def xla_update_unavailable(optimizer: Any, strategy: Any = None) -> str | None:
         >>> print(xla_update_unavailable(keras.optimizers.SGD(), strategy))
         the step runs under a tf.distribute strategy
     """
-    from tensorflow.python.framework.config import is_op_determinism_enabled
-
     if type(optimizer).__name__ == "MultiOptimizer":
         # It picks the optimizer of each variable when it is built, from a map
         # or a function: optimizers of the user's own could end up inside.
@@ -62,12 +60,7 @@ def xla_update_unavailable(optimizer: Any, strategy: Any = None) -> str | None:
             return f"the optimizer ({name}) is not one of Keras' own"
     if strategy is not None:
         return "the step runs under a tf.distribute strategy"
-    platform_reason = _compat.xla_platform_reason()
-    if platform_reason is not None:
-        return platform_reason
-    if is_op_determinism_enabled():
-        return "TensorFlow op determinism is enabled"
-    return None
+    return _compat.xla_environment_reason()
 
 
 class XlaUpdate:
