@@ -33,6 +33,7 @@ from tfstarter.training._options import (
     TrainerOptions,
 )
 from tfstarter.training._trainer import Trainer
+from tfstarter.training._xla_status import XlaStatus
 
 __all__ = [
     "AUTO_STEPS_PER_EXECUTION",
@@ -40,4 +41,5 @@ __all__ = [
     "GradientClipping",
     "Trainer",
     "TrainerOptions",
+    "XlaStatus",
 ]

@@ -105,9 +105,29 @@ class CompiledSteps:
         self.train = tf.function(self._many(self._train_one), autograph=False)
         self.test = tf.function(self._many(self._test_one), autograph=False)
         self.predict = tf.function(self._predict_many, autograph=False)
+        self._options = options
+        self._training_xla: Functions | None = None
         self.training = self._forms(self.train, self._train_one)
         self.testing = self._forms(self.test, self._test_one)
         self.predicting = self._forms(self.predict, self._predict_one)
+
+    @property
+    def training_xla(self) -> Functions:
+        """The train forms with the whole step XLA-compiled (made on first use).
+
+        ``jit_compile="auto"`` tries them against `training` (see `XlaTrial`).
+        Their traces count as the step's ``"train"`` traces, like every form's.
+        """
+        if self._training_xla is None:
+            one = _distributed(
+                tf.function(self.step.train, **{**self._options, "jit_compile": True}),
+                self.strategy,
+                "mean",
+            )
+            self._training_xla = self._forms(
+                tf.function(self._many(one), autograph=False), one
+            )
+        return self._training_xla
 
     @classmethod
     def _forms(cls, many: Any, one: Any) -> Functions:

@@ -17,7 +17,7 @@ the per-batch hooks, and then skips those hooks (nobody would hear them).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -110,6 +110,16 @@ class CustomLoop:
             self._steps_tensors[execution.steps] = steps
         return functions.many(iterator, steps)
 
+    def _caller(
+        self, iterator: Any, num_batches: int | None
+    ) -> Callable[[Functions, Execution], Any]:
+        """`_execute` on ``iterator``, as a function of the forms and the call."""
+
+        def execute(functions: Functions, execution: Execution) -> Any:
+            return self._execute(functions, iterator, execution, num_batches)
+
+        return execute
+
     def fit(
         self,
         session: Session,
@@ -134,6 +144,8 @@ class CustomLoop:
             callbacks, TRAIN_BATCH_HOOKS, num_batches
         )
         compiled = session.compiled()
+        # Data of unknown length runs one checked batch at a time: no trial.
+        trial = session.xla_trial() if num_batches is not None else None
         watch = session.step.watch if not session.terminate_on_nan else None
 
         model.stop_training = False
@@ -152,9 +164,18 @@ class CustomLoop:
             for execution in plan(num_batches, steps_per_execution):
                 if called:
                     callbacks.on_train_batch_begin(execution.begin)
-                step_logs = self._execute(
-                    compiled.training, iterator, execution, num_batches
-                )
+                if trial is None or num_batches is None:
+                    step_logs = self._execute(
+                        compiled.training, iterator, execution, num_batches
+                    )
+                else:
+                    step_logs = trial.run(
+                        self._caller(iterator, num_batches),
+                        iterator,
+                        execution,
+                        last=execution.end == num_batches - 1,
+                        steps_left=(epochs - epoch) * num_batches - execution.begin,
+                    )
                 if step_logs is None:
                     break
                 logs = step_logs

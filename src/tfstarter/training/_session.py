@@ -24,6 +24,7 @@ from tfstarter.training._gradient_probe import GradientHookDispatcher, GradientP
 from tfstarter.training._non_finite import NonFiniteWatch
 from tfstarter.training._options import TrainerOptions
 from tfstarter.training._step import Step
+from tfstarter.training._xla_trial import XlaTrial
 from tfstarter.training._xla_update import XlaUpdate, xla_update_unavailable
 
 ProbeMode = Literal["off", "norm", "values"]
@@ -60,6 +61,8 @@ class Engines:
         self.strategy = strategy
         self._steps: dict[tuple[Any, ...], Step] = {}
         self._compiled: dict[tuple[Any, ...], CompiledSteps] = {}
+        self._trials: dict[tuple[Any, ...], XlaTrial] = {}
+        self.last_trial: XlaTrial | None = None
 
     def _scope(self) -> Any:
         if self.strategy is None:
@@ -107,6 +110,24 @@ class Engines:
                 strategy=self.strategy,
             )
         return self._compiled[key]
+
+    def whole_step_unavailable(self) -> str | None:
+        """Why ``jit_compile="auto"`` will not try whole-step XLA (None: it may)."""
+        if self.strategy is not None:
+            return "the step runs under a tf.distribute strategy"
+        return _compat.jit_unsupported_reason(self.model)
+
+    def trial(self, mode: ProbeMode) -> XlaTrial | None:
+        """The custom loop's whole-step XLA trial for this probe mode (auto only)."""
+        if self.options.jit_compile != "auto":
+            return None
+        key = self._key(mode)
+        if key not in self._trials:
+            self._trials[key] = XlaTrial(
+                self.compiled(mode), reason=self.whole_step_unavailable()
+            )
+        self.last_trial = self._trials[key]
+        return self.last_trial
 
     def trace_counts(self) -> dict[str, int]:
         """How often each step was traced: train, test, predict, and update.
@@ -164,3 +185,7 @@ class Session:
     def compiled(self) -> CompiledSteps:
         """The custom loop's compiled functions for this session's step."""
         return self.engines.compiled(self.mode)
+
+    def xla_trial(self) -> XlaTrial | None:
+        """The whole-step XLA trial for this session's step (``"auto"`` only)."""
+        return self.engines.trial(self.mode)

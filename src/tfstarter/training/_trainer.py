@@ -42,6 +42,7 @@ from tfstarter.training._options import (
 )
 from tfstarter.training._session import Engines, Session
 from tfstarter.training._validation import check_validation_freq
+from tfstarter.training._xla_status import XlaStatus, xla_status
 
 
 class Trainer:
@@ -204,6 +205,25 @@ class Trainer:
             {'train': 1, 'test': 0, 'predict': 0, 'update': 0}
         """
         return self._engines.trace_counts()
+
+    @property
+    def xla(self) -> XlaStatus:
+        """What the train step compiles with XLA, and why.
+
+        Under ``jit_compile="auto"`` the custom loop, in a ``fit`` call with
+        at least half a minute of training left, times a few calls of the
+        whole step compiled by XLA against the plain step and keeps the
+        faster (see the training guide); this reports the outcome and the
+        times measured.
+
+        Examples:
+            >>> import keras
+            >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+            >>> trainer = tfs.Trainer(model, "custom", loss="mse", jit_compile=False)
+            >>> trainer.xla.whole_step, trainer.xla.reason
+            (False, 'jit_compile=False')
+        """
+        return xla_status(self._options, self._engines, self._model)
 
     def _scope(self) -> Any:
         if self._strategy is None:
