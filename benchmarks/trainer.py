@@ -31,7 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import tfstarter as tfs
 from _machine import machine, median_paired_ratio, write_page
-from _trainer_contenders import Contender, contenders, hand_loop, plain_fit, trainer
+from _trainer_contenders import (
+    Contender,
+    contenders,
+    describe_xla,
+    hand_loop,
+    plain_fit,
+    trainer,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks" / "trainer.md"
@@ -141,7 +148,8 @@ PAIRS = [
     ),
     *(
         Pair(
-            "the XLA-compiled update (jit_compile='auto' vs False)",
+            "jit_compile='auto' vs False (the XLA update, and the whole step "
+            "where the trial chose it)",
             name,
             32,
             lambda data, name=name: trainer(
@@ -174,6 +182,39 @@ def pair_rows(rounds: int) -> str:
             f"| {paired_ratio(rates, cand, base):.3f}x |"
         )
         print(f"pair {pair.name} {pair.batch}: done", file=sys.stderr, flush=True)
+    return "\n".join(lines)
+
+
+FIRST_CALL_EPOCHS = {"MLP": 100, "CNN": 35}
+"""Epochs of the first ``fit`` call: 40-50 s of training here, a short real run."""
+
+
+def first_call_rows() -> str:
+    """Time a fresh Trainer's first ``fit`` call: "auto" (trial included) vs False."""
+    lines = [
+        "| model | batch | epochs | jit_compile=False (s) | jit_compile=auto (s) "
+        "| auto / False | what auto chose |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name in ("MLP", "CNN"):
+        batch, epochs = 32, FIRST_CALL_EPOCHS[name]
+        data = mnist_shaped(SAMPLES[name], batch)
+        seconds = {}
+        runs = {}
+        for jit in (False, "auto"):
+            runs[jit] = trainer(name, data, loop="custom", jit_compile=jit)
+            start = time.perf_counter()
+            runs[jit].epochs(epochs)
+            seconds[jit] = time.perf_counter() - start
+        auto = runs["auto"].trainer
+        assert auto is not None
+        status = auto.xla
+        lines.append(
+            f"| {name} | {batch} | {epochs} | {seconds[False]:.1f} "
+            f"| {seconds['auto']:.1f} | {seconds['auto'] / seconds[False]:.2f} "
+            f"| {describe_xla(status)} |"
+        )
+        print(f"first call {name}: done", file=sys.stderr, flush=True)
     return "\n".join(lines)
 
 
@@ -267,7 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         samples = args.samples or (QUICK_SAMPLES if args.quick else SAMPLES)[name]
         for batch in args.batches:
             data = mnist_shaped(samples, batch)
-            runs = contenders(name, data, like_for_like=not args.quick)
+            runs = contenders(
+                name, data, like_for_like=not args.quick, settle_trial=not args.quick
+            )
             rates = measure(runs, samples, rounds, epochs)
             results.append((name, batch, runs, rates))
             print(f"{name} batch {batch}: done", file=sys.stderr, flush=True)
@@ -276,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         pairs = pair_rows(PAIR_ROUNDS)
         print(f"\n{pairs}")
+        first = first_call_rows()
+        print(f"\n{first}")
         write_page(
             args.output,
             DOC_TEMPLATE.format(
@@ -285,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
                 machine=machine(),
                 table=text,
                 pairs=pairs,
+                first=first,
+                first_epochs=FIRST_CALL_EPOCHS,
                 pair_rounds=PAIR_ROUNDS,
                 auto=tfs.training.AUTO_STEPS_PER_EXECUTION,
                 load_start=load_start,

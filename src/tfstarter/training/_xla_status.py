@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfstarter.training._compat import xla_environment_reason
 from tfstarter.training._options import TrainerOptions
 from tfstarter.training._xla_update import xla_update_unavailable
 
@@ -43,6 +44,9 @@ def xla_status(options: TrainerOptions, engines: Any, model: Any) -> XlaStatus:
         return XlaStatus(True, True, True, "jit_compile=True")
     if options.jit_compile is False:
         return XlaStatus(False, False, True, "jit_compile=False")
+    environment = xla_environment_reason()
+    if environment is not None:
+        return XlaStatus(False, False, True, f"no XLA: {environment}")
     optimizer = model.optimizer
     update_reason = (
         "the model has no optimizer"

@@ -1,0 +1,275 @@
+"""``jit_compile="auto"`` in the custom loop: the timed trial of whole-step XLA.
+
+The trial waits for a ``fit`` call with half a minute of training left; these
+tests set that threshold to 0 (``eager_trial``), and force the outcome through
+the margin where the outcome is what they check. Op determinism (on in this
+suite) rules XLA out, so the tests that run a trial turn it off.
+"""
+
+from __future__ import annotations
+
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfstarter as tfs
+from tfstarter.training import _xla_trial
+from tfstarter.training._custom_loop import CustomLoop
+from tfstarter.training._xla_trial import is_random_op, random_ops
+
+BATCHES = 40
+STEPS_PER_CALL = 2  # 20 calls per epoch: the trial ends inside the first epoch
+
+
+@pytest.fixture
+def eager_trial(monkeypatch, without_op_determinism):
+    """Start the trial in any fit call (no minimum of training left)."""
+    monkeypatch.setattr(_xla_trial, "TRIAL_MIN_SECONDS", 0.0)
+
+
+@pytest.fixture
+def force(monkeypatch):
+    """``force("xla")`` / ``force("plain")``: make the timing's verdict certain."""
+
+    def set_outcome(outcome):
+        margin = 1e9 if outcome == "xla" else 0.0
+        monkeypatch.setattr(_xla_trial, "XLA_MARGIN", margin)
+
+    return set_outcome
+
+
+def _dataset(data, n=BATCHES * 16 - 2):
+    x, y = data
+    x, y = np.resize(x, (n, x.shape[1])), np.resize(y, (n,))
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(16)  # short last batch
+
+
+def _train(model, dataset, *, epochs=2, **options):
+    trainer = tfs.Trainer(
+        model, "custom", steps_per_execution=STEPS_PER_CALL, **options
+    )
+    trainer.fit(dataset, epochs=epochs, verbose=0)
+    return trainer
+
+
+def _assert_close(a, b, atol=1e-5):
+    for wa, wb in zip(a, b, strict=True):
+        np.testing.assert_allclose(wa, wb, atol=atol, rtol=0)
+
+
+@pytest.mark.usefixtures("eager_trial")
+@pytest.mark.parametrize("outcome", ["xla", "plain"])
+def test_trial_keeps_one_form_and_trains_like_the_plain_step(
+    outcome, force, model_factory, data
+):
+    force(outcome)
+    dataset = _dataset(data)
+    reference = model_factory(optimizer=keras.optimizers.Adam(0.01))
+    _train(reference, dataset, jit_compile=False)
+    model = model_factory(optimizer=keras.optimizers.Adam(0.01))
+    trainer = _train(model, dataset)
+    status = trainer.xla
+    assert status.decided
+    assert status.whole_step is (outcome == "xla")
+    assert status.update
+    assert set(status.seconds_per_step) == {"xla", "plain"}
+    assert all(seconds > 0 for seconds in status.seconds_per_step.values())
+    assert re.search(r"whole-step XLA took [\d.]+ ms per step", status.reason)
+    # Every batch ran once, on one of the two forms of the same update.
+    assert int(model.optimizer.iterations) == 2 * BATCHES
+    _assert_close(model.get_weights(), reference.get_weights())
+    # The plain form and the XLA form, each traced once.
+    assert trainer.trace_counts["train"] == 2
+
+
+@pytest.mark.usefixtures("eager_trial")
+def test_xla_runs_every_call_but_each_epochs_last(
+    force, monkeypatch, model_factory, data
+):
+    force("xla")
+    forms = []
+    execute = CustomLoop._execute
+
+    def spy(self, functions, iterator, execution, num_batches):
+        compiled = next(iter(trainer._engines._compiled.values()))
+        xla = compiled._training_xla is not None and functions is compiled._training_xla
+        forms.append((execution.end, "xla" if xla else "plain"))
+        return execute(self, functions, iterator, execution, num_batches)
+
+    monkeypatch.setattr(CustomLoop, "_execute", spy)
+    trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=STEPS_PER_CALL)
+    trainer.fit(_dataset(data), epochs=3, verbose=0)
+    last = BATCHES - 1
+    assert [form for end, form in forms if end == last] == ["plain"] * 3
+    # After the trial (the first epoch), every other call runs XLA.
+    later = forms[BATCHES // STEPS_PER_CALL :]
+    assert {form for end, form in later if end != last} == {"xla"}
+
+
+@pytest.mark.usefixtures("eager_trial")
+def test_a_step_with_random_numbers_keeps_the_plain_graph(model_factory, data):
+    dataset = _dataset(data)
+    reference = model_factory(dropout=0.3)
+    _train(reference, dataset, jit_compile=False)
+    model = model_factory(dropout=0.3)
+    trainer = _train(model, dataset)
+    status = trainer.xla
+    assert status.decided
+    assert not status.whole_step
+    assert status.seconds_per_step == {}
+    assert re.search(
+        r"draws random numbers \(.*StatelessRandomUniformV2.*\)", status.reason
+    )
+    # Same dropout masks as without XLA: the weights match.
+    _assert_close(model.get_weights(), reference.get_weights())
+
+
+class _NumpySquare(keras.layers.Layer):
+    """A layer XLA cannot compile: it calls NumPy through tf.numpy_function."""
+
+    def call(self, x):
+        y = tf.numpy_function(np.square, [x], tf.float32, stateful=False)
+        return tf.ensure_shape(y, x.shape)
+
+
+@pytest.mark.usefixtures("eager_trial")
+def test_a_step_xla_cannot_compile_runs_plain_on_the_same_batch(data):
+    def model():
+        keras.utils.set_random_seed(3)
+        net = keras.Sequential(
+            [keras.Input((6,)), _NumpySquare(), keras.layers.Dense(3)]
+        )
+        net.compile(
+            optimizer=keras.optimizers.SGD(0.05),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        return net
+
+    dataset = _dataset(data)
+    reference = model()
+    _train(reference, dataset, jit_compile=False)
+    trained = model()
+    trainer = _train(trained, dataset)
+    status = trainer.xla
+    assert status.decided
+    assert not status.whole_step
+    assert status.reason.startswith(
+        "the weight update is XLA-compiled on its own; whole-step XLA not used: "
+        "XLA could not compile the step: "
+    )
+    assert int(trained.optimizer.iterations) == 2 * BATCHES
+    _assert_close(trained.get_weights(), reference.get_weights())
+
+
+@pytest.mark.usefixtures("without_op_determinism")
+def test_a_short_fit_does_not_start_the_trial(model_factory, data):
+    trainer = _train(model_factory(), _dataset(data))
+    status = trainer.xla
+    assert not status.decided
+    assert not status.whole_step
+    assert status.reason.endswith(
+        "not tried yet: the trial starts in a fit call with at least 30 s of "
+        "training left"
+    )
+    assert trainer.trace_counts["train"] == 1
+
+
+@pytest.mark.usefixtures("eager_trial")
+def test_a_trial_goes_on_in_the_next_fit_call(force, model_factory, data):
+    force("xla")
+    trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=8)
+    dataset = _dataset(data)  # 5 calls per epoch, 4 of them not the last
+    trainer.fit(dataset, epochs=1, verbose=0)
+    assert not trainer.xla.decided
+    trainer.fit(dataset, epochs=3, verbose=0)
+    assert trainer.xla.decided
+    assert trainer.xla.whole_step
+
+
+def test_op_determinism_rules_the_trial_out(model_factory, data):
+    trainer = _train(model_factory(), _dataset(data))
+    status = trainer.xla
+    assert status.decided
+    assert (status.whole_step, status.update) == (False, False)
+    assert status.reason.startswith("no XLA: TensorFlow op determinism is enabled")
+
+
+@pytest.mark.usefixtures("without_op_determinism")
+def test_no_trial_under_a_strategy(model_factory):
+    strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+    with strategy.scope():
+        model = model_factory()
+    trainer = tfs.Trainer(model, "custom", strategy=strategy)
+    status = trainer.xla
+    assert status.decided
+    assert not status.whole_step
+    assert status.reason.endswith(
+        "no whole-step XLA: the step runs under a tf.distribute strategy"
+    )
+
+
+class _NoJit(keras.layers.Dense):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.supports_jit = False
+
+
+@pytest.mark.usefixtures("without_op_determinism")
+def test_no_trial_with_a_layer_that_does_not_support_xla():
+    model = keras.Sequential([keras.Input((6,)), _NoJit(3, name="no_jit")])
+    trainer = tfs.Trainer(model, "custom", loss="mse")
+    assert trainer.xla.reason.endswith(
+        "no whole-step XLA: layers ['no_jit'] do not support XLA"
+    )
+
+
+@pytest.mark.usefixtures("without_op_determinism")
+@pytest.mark.parametrize(
+    ("loop", "jit_compile", "expected"),
+    [
+        ("fit", "auto", (False, True, True)),
+        ("custom", "auto", (False, True, False)),
+        ("fit", True, (True, True, True)),
+        ("custom", True, (True, True, True)),
+        ("custom", False, (False, False, True)),
+    ],
+)
+def test_status_before_training(loop, jit_compile, expected, model_factory):
+    trainer = tfs.Trainer(model_factory(), loop, jit_compile=jit_compile)
+    status = trainer.xla
+    assert isinstance(status, tfs.training.XlaStatus)
+    assert (status.whole_step, status.update, status.decided) == expected
+    if loop == "fit" and jit_compile == "auto":
+        assert status.reason.endswith("whole-step XLA is only tried by the custom loop")
+
+
+@pytest.mark.parametrize(
+    ("op_type", "random"),
+    [
+        ("RandomUniform", True),
+        ("StatelessRandomUniformV2", True),
+        ("StatelessRandomGetKeyCounter", True),
+        ("StatelessTruncatedNormalV2", True),
+        ("StatefulUniformFullInt", True),
+        ("RngReadAndSkip", True),
+        ("Multinomial", True),
+        ("StatelessWhile", False),
+        ("StatelessIf", False),
+        ("MatMul", False),
+        ("Conv2DBackpropFilter", False),
+    ],
+)
+def test_is_random_op(op_type, random):
+    assert is_random_op(op_type) is random
+
+
+def test_random_ops_looks_inside_called_functions():
+    inner = tf.function(lambda x: tf.nn.experimental.stateless_dropout(x, 0.5, [1, 2]))
+    outer = tf.function(lambda x: inner(x) * 2.0)
+    found = random_ops(outer.get_concrete_function(tf.TensorSpec([4])))
+    assert "StatelessRandomUniformV2" in found
+    plain = tf.function(lambda x: tf.nn.relu(x) * 2.0)
+    assert random_ops(plain.get_concrete_function(tf.TensorSpec([4]))) == []
