@@ -164,14 +164,15 @@ trial of whole-step XLA with its defaults (it starts in a call with at least
 
 def settle_xla_trial(run: tfs.Trainer, data: tf.data.Dataset) -> None:
     """Warm up as a user's long first ``fit`` call would: until "auto" has chosen."""
-    start = time.perf_counter()
-    run.fit(data, verbose=0)
-    epoch_seconds = time.perf_counter() - start
-    for _ in range(3):
+    run.fit(data, verbose=0)  # traces
+    epochs = 1
+    for _ in range(4):
+        start = time.perf_counter()
+        run.fit(data, epochs=epochs, verbose=0)
         if run.xla.decided:
             return
+        epoch_seconds = (time.perf_counter() - start) / epochs
         epochs = math.ceil(TRIAL_WARM_UP_SECONDS / max(epoch_seconds, 1e-3))
-        run.fit(data, epochs=epochs, verbose=0)
     raise RuntimeError(f"the XLA trial did not finish: {run.xla.reason}")
 
 

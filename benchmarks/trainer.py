@@ -224,11 +224,14 @@ Training samples per second, timed over {epochs} epochs per call on
 {samples} MNIST-shaped samples (uint8 28x28 images scaled to [0, 1], 10
 classes), Adam, sparse categorical cross-entropy from logits, accuracy
 metric; {rounds} interleaved rounds after an untimed warm-up epoch that
-traces every compiled function. The "vs" columns compare the best round of
-each contender (the least disturbed by anything else running on the
-machine); each "paired" column beside them is the median, over rounds, of
-the ratio of the two contenders' rates in the same round, which cancels the
-slow drifts in this machine's speed. Produced by
+traces every compiled function (for `Trainer(loop="custom")` with its
+defaults, a warm-up `fit` call of about 45 s, long enough for
+`jit_compile="auto"` to run its trial of whole-step XLA: the settings column
+says what it chose and the times per step it measured). The "vs" columns
+compare the best round of each contender (the least disturbed by anything
+else running on the machine); each "paired" column beside them is the
+median, over rounds, of the ratio of the two contenders' rates in the same
+round, which cancels the slow drifts in this machine's speed. Produced by
 `python benchmarks/trainer.py`.
 
 **Machine:** {machine}
@@ -243,12 +246,15 @@ XLA on a machine without a GPU), the two Trainer loops (tfstarter's defaults:
 `steps_per_execution="auto"`, which runs {auto} steps per compiled call when
 no callback listens to the per-batch hooks, as here with `verbose=0`; and
 `jit_compile="auto"`, which XLA-compiles the optimizer's weight update on its
-own), and the loop of TensorFlow's custom-training guide (one `tf.function`
-call per batch). The next rows compare like with like: `model.fit` with the
-same {auto} steps per call, and the Trainer loops with `jit_compile=False`
-(Keras' own update), with and without one step per call. The last two rows of
-each block compile the whole step with XLA (`jit_compile=True`), which both
-Keras and tfstarter leave off by default on a machine without a GPU.
+own, and in the custom loop the whole step if a timed trial finds that
+faster), and the loop of TensorFlow's custom-training guide (one
+`tf.function` call per batch). The next rows compare like with like:
+`model.fit` with the same {auto} steps per call, and the Trainer loops with
+`jit_compile=False` (Keras' own update), with and without one step per call.
+The last two rows of each block compile the whole step with XLA
+(`jit_compile=True`), which Keras leaves off by default on a machine without
+a GPU, and tfstarter's custom loop uses by default only where its trial
+measured it faster.
 
 Every contender reads the same `tfs.data.from_arrays` pipeline, which turns
 tf.data's autotuner off: with it on, dropping each epoch's iterator stalls
@@ -260,8 +266,9 @@ How to read it:
 
 - `Trainer(loop="custom")` vs `plain model.fit`: what a user gets by default.
 - `Trainer(loop="custom")` vs `Trainer(loop="custom", jit_compile=False)`: what
-  the XLA-compiled weight update adds (one compile per model; the same
-  results as Keras' update, to rounding).
+  `jit_compile="auto"` adds: the XLA-compiled weight update, and the whole
+  step under XLA where the trial chose it (the same results as Keras' step,
+  to rounding).
 - `Trainer(loop="custom", jit_compile=False)` vs `plain model.fit (spe)`: the
   same step, {auto} steps per call in both.
 - `Trainer(loop="custom", spe=1, jit_compile=False)` vs `plain model.fit`: the
@@ -271,9 +278,10 @@ How to read it:
   cost of the Trainer's wrapping of `model.fit` (the same step, installed for
   the call).
 - `Trainer(loop="custom", jit_compile=True)` vs `plain model.fit (XLA)`: the
-  two with the whole step under XLA; an opt-in in both, because XLA then
-  compiles once per batch shape, draws dropout masks from its own generator,
-  and not every op has an XLA kernel.
+  two with the whole step forced under XLA (it then compiles once per batch
+  shape, draws dropout masks from its own generator, and not every op has an
+  XLA kernel; "auto" uses it only for a step without random numbers, and
+  only where measured faster).
 
 ## Pairs, A/B
 
@@ -285,6 +293,16 @@ median over rounds of the candidate's rate over the baseline's in the same
 round.
 
 {pairs}
+
+## First fit call
+
+What the trial costs, and what it returns within one realistic call: a fresh
+`Trainer(loop="custom")` trains for about 45 s in one `fit` call (batch 32,
+{first_epochs}) with `jit_compile=False`, then another fresh one with
+`jit_compile="auto"`; both times include tracing, and "auto" includes its
+compiles and its trial.
+
+{first}
 
 Timings on a shared machine are noisy; rerun on a quiet one before comparing
 numbers from different runs.
@@ -331,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
                 table=text,
                 pairs=pairs,
                 first=first,
-                first_epochs=FIRST_CALL_EPOCHS,
+                first_epochs=" and ".join(
+                    f"{n} epochs for the {m}" for m, n in FIRST_CALL_EPOCHS.items()
+                ),
                 pair_rounds=PAIR_ROUNDS,
                 auto=tfs.training.AUTO_STEPS_PER_EXECUTION,
                 load_start=load_start,

@@ -26,8 +26,10 @@ STEPS_PER_CALL = 2  # 20 calls per epoch: the trial ends inside the first epoch
 
 @pytest.fixture
 def eager_trial(monkeypatch, without_op_determinism):
-    """Start the trial in any fit call (no minimum of training left)."""
+    """Start the trial in any fit call (no minimum of training left), one call
+    per timed round."""
     monkeypatch.setattr(_xla_trial, "TRIAL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(_xla_trial, "ROUND_STEPS", 1)
 
 
 @pytest.fixture
@@ -60,17 +62,27 @@ def _assert_close(a, b, atol=1e-5):
         np.testing.assert_allclose(wa, wb, atol=atol, rtol=0)
 
 
+OPTIONS = {
+    "defaults": {},
+    "clip-accumulate": {
+        "clipping": tfs.training.GradientClipping("global_norm", 0.5),
+        "gradient_accumulation_steps": 2,
+    },
+}
+
+
 @pytest.mark.usefixtures("eager_trial")
+@pytest.mark.parametrize("options", list(OPTIONS.values()), ids=list(OPTIONS))
 @pytest.mark.parametrize("outcome", ["xla", "plain"])
 def test_trial_keeps_one_form_and_trains_like_the_plain_step(
-    outcome, force, model_factory, data
+    outcome, options, force, model_factory, data
 ):
     force(outcome)
     dataset = _dataset(data)
     reference = model_factory(optimizer=keras.optimizers.Adam(0.01))
-    _train(reference, dataset, jit_compile=False)
+    _train(reference, dataset, jit_compile=False, **options)
     model = model_factory(optimizer=keras.optimizers.Adam(0.01))
-    trainer = _train(model, dataset)
+    trainer = _train(model, dataset, **options)
     status = trainer.xla
     assert status.decided
     assert status.whole_step is (outcome == "xla")
@@ -79,7 +91,8 @@ def test_trial_keeps_one_form_and_trains_like_the_plain_step(
     assert all(seconds > 0 for seconds in status.seconds_per_step.values())
     assert re.search(r"whole-step XLA took [\d.]+ ms per step", status.reason)
     # Every batch ran once, on one of the two forms of the same update.
-    assert int(model.optimizer.iterations) == 2 * BATCHES
+    updates = 2 * BATCHES // options.get("gradient_accumulation_steps", 1)
+    assert int(model.optimizer.iterations) == updates
     _assert_close(model.get_weights(), reference.get_weights())
     # The plain form and the XLA form, each traced once.
     assert trainer.trace_counts["train"] == 2

@@ -99,11 +99,14 @@ class TrainerOptions:
             are called once per ``n`` batches, as in Keras.
         jit_compile: ``True`` compiles the whole per-batch step with XLA
             (once per batch shape; dropout masks then come from XLA's
-            generator). ``"auto"`` compiles only the optimizer's weight
-            update, where that is safe (one of Keras' own optimizers, no
-            strategy, op determinism off, dense gradients): the update has
-            fixed shapes and no random numbers, so it compiles once and
-            training gives the results it gives without XLA, to rounding.
+            generator). ``"auto"`` compiles the optimizer's weight update,
+            where that is safe (one of Keras' own optimizers, no strategy,
+            op determinism off, dense gradients): the update has fixed shapes
+            and no random numbers, so it compiles once and training gives
+            the results it gives without XLA, to rounding. In the custom
+            loop, ``"auto"`` also times the whole step under XLA against the
+            plain one during a long enough ``fit`` and keeps the faster,
+            where the step draws no random numbers (see `Trainer.xla`).
             ``False``: no XLA.
         clipping: gradient clipping, or ``None``.
         gradient_accumulation_steps: apply the optimizer once every this many

@@ -67,8 +67,10 @@ class Trainer:
         steps_per_execution: batches per compiled call, or ``"auto"`` (see
             `TrainerOptions`).
         jit_compile: ``True`` XLA-compiles the whole per-batch step;
-            ``"auto"`` (default) only the optimizer's weight update, where that
-            is safe; ``False`` turns XLA off (see `TrainerOptions`).
+            ``"auto"`` (default) the optimizer's weight update, where that
+            is safe, and in the custom loop the whole step where a timed
+            trial finds it faster (see `xla`); ``False`` turns XLA off (see
+            `TrainerOptions`).
         clipping: a `GradientClipping`, or ``None``.
         gradient_accumulation_steps: update the weights once every this many
             batches, with their mean gradient.
@@ -193,7 +195,9 @@ class Trainer:
         (several steps per call, one step per call, a dataset of unknown
         length), and each variant that runs traces it once: a validation pass
         run one step per call followed by an ``evaluate`` run several steps
-        per call shows ``"test": 2``.
+        per call shows ``"test": 2``. The whole step under XLA, once the
+        ``jit_compile="auto"`` trial has traced it (see `xla`), is one more
+        variant: ``"train": 2``.
 
         Examples:
             >>> import keras

@@ -47,6 +47,11 @@ def xla_status(options: TrainerOptions, engines: Any, model: Any) -> XlaStatus:
     environment = xla_environment_reason()
     if environment is not None:
         return XlaStatus(False, False, True, f"no XLA: {environment}")
+    return _auto_status(options, engines, model)
+
+
+def _auto_status(options: TrainerOptions, engines: Any, model: Any) -> XlaStatus:
+    """The status under ``jit_compile="auto"`` where XLA is available at all."""
     optimizer = model.optimizer
     update_reason = (
         "the model has no optimizer"

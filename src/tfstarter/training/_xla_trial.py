@@ -5,8 +5,8 @@ XLA on a CPU is faster for some models and slower for others. On this
 project's benchmark machine it trains a small MNIST CNN 1.3-1.4x faster, and a
 CNN with batch normalization and pooling no faster at all. No rule read off
 the model predicts which, so the custom loop measures: during a long enough
-``fit`` it runs a few compiled calls of each form, alternating, and keeps the
-faster one. tf.data's ``AUTOTUNE`` and cuDNN's autotuning work the same way.
+``fit`` it runs a few rounds of each form, alternating, and keeps the faster
+one. tf.data's ``AUTOTUNE`` and cuDNN's autotuning work the same way.
 
 The trial is skipped, and the step keeps the plain graph (with its
 XLA-compiled update, see `XlaUpdate`), where XLA could change more than the
@@ -46,7 +46,11 @@ TRIAL_MIN_SECONDS = 30.0
 pace) for the trial to start: the XLA compile it risks takes seconds."""
 
 TRIAL_ROUNDS = 3
-"""Timed calls of each form, alternating (XLA, plain, XLA, ...)."""
+"""Timed rounds of each form, alternating (XLA, plain, XLA, ...)."""
+
+ROUND_STEPS = 32
+"""Steps a timed round runs at least: one call under ``steps_per_execution=
+"auto"``, several when a callback's batch hooks make each call one step."""
 
 XLA_MARGIN = 0.95
 """Whole-step XLA is kept only if it takes at most this fraction of the plain
@@ -133,6 +137,8 @@ class XlaTrial:
     _plain_calls: int = 0
     _rounds: list[str] = field(default_factory=list)
     _started: bool = False
+    _round_seconds: float = 0.0
+    _round_steps: int = 0
     _times: dict[str, list[float]] = field(
         default_factory=lambda: {"xla": [], "plain": []}
     )
@@ -183,12 +189,17 @@ class XlaTrial:
             return logs
         if not self._rounds:
             return self._first_xla_call(execute, iterator, execution)
-        form = self._rounds.pop(0)
+        form = self._rounds[0]
         functions = self.compiled.training_xla if form == "xla" else plain
         logs, seconds = _timed(execute, functions, execution)
-        self._times[form].append(seconds / execution.steps)
-        if not self._rounds:
-            self._decide()
+        self._round_seconds += seconds
+        self._round_steps += execution.steps
+        if self._round_steps >= ROUND_STEPS:
+            self._times[form].append(self._round_seconds / self._round_steps)
+            self._round_seconds, self._round_steps = 0.0, 0
+            self._rounds.pop(0)
+            if not self._rounds:
+                self._decide()
         return logs
 
     def _first_xla_call(
@@ -244,7 +255,8 @@ class XlaTrial:
         self.seconds_per_step = {"xla": xla, "plain": plain}
         measured = (
             f"whole-step XLA took {xla * 1e3:.3g} ms per step, the plain step "
-            f"{plain * 1e3:.3g} ms (median of {TRIAL_ROUNDS} alternating calls each)"
+            f"{plain * 1e3:.3g} ms (median of {TRIAL_ROUNDS} alternating rounds "
+            f"of at least {ROUND_STEPS} steps each)"
         )
         if xla <= XLA_MARGIN * plain:
             self._settle("xla", f"{measured}: XLA is faster")
