@@ -81,6 +81,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "GradientClipping",
         "Trainer",
         "TrainerOptions",
+        "XlaStatus",
     },
     "tfstarter.datasets": {
         "DATA_DIR_ENV",

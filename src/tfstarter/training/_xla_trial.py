@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -57,8 +58,12 @@ XLA_MARGIN = 0.95
 step's time per step: a near tie keeps the plain graph (no compile per new
 batch shape, results closest to ``model.fit``)."""
 
-_PACE_CALLS = 2
-"""Timed plain calls (after the first, which traces) before the trial may start."""
+_PACE_WINDOW = 4
+"""Latest timed plain calls (never the first, which traces) whose median time
+per step sets the pace."""
+
+_PACE_MIN = 2
+"""Timed plain calls needed before the trial may start."""
 
 Choice = Literal["pending", "xla", "plain"]
 
@@ -133,7 +138,9 @@ class XlaTrial:
     reason: str | None = None
     choice: Choice = "pending"
     seconds_per_step: dict[str, float] = field(default_factory=dict)
-    _pace: list[float] = field(default_factory=list)
+    # The latest plain calls' times per step: a bounded window, so that a
+    # Trainer that never starts the trial does not keep (or sort) them all.
+    _pace: deque[float] = field(default_factory=lambda: deque(maxlen=_PACE_WINDOW))
     _plain_calls: int = 0
     _rounds: list[str] = field(default_factory=list)
     _started: bool = False
@@ -182,7 +189,7 @@ class XlaTrial:
                 self._pace.append(seconds / execution.steps)
             steps_after = steps_left - execution.steps
             if (
-                len(self._pace) >= _PACE_CALLS
+                len(self._pace) >= _PACE_MIN
                 and statistics.median(self._pace) * steps_after >= TRIAL_MIN_SECONDS
             ):
                 self._started = True
