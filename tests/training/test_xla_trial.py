@@ -116,10 +116,22 @@ def test_xla_runs_every_call_but_each_epochs_last(
     trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=STEPS_PER_CALL)
     trainer.fit(_dataset(data), epochs=3, verbose=0)
     last = BATCHES - 1
+    # The last batch of each epoch (a short one here) runs plain, on its own.
     assert [form for end, form in forms if end == last] == ["plain"] * 3
-    # After the trial (the first epoch), every other call runs XLA.
-    later = forms[BATCHES // STEPS_PER_CALL :]
-    assert {form for end, form in later if end != last} == {"xla"}
+    # After the trial (in the first epoch), every other batch runs XLA: the
+    # third epoch is 19 calls, the last call's first batch, then its last.
+    third = forms[-(BATCHES // STEPS_PER_CALL + 1) :]
+    assert [form for _, form in third] == ["xla"] * 20 + ["plain"]
+    assert [end for end, _ in third][-2:] == [last - 1, last]
+
+
+@pytest.mark.usefixtures("eager_trial")
+def test_an_epoch_of_one_call_still_gets_a_trial(force, model_factory, data):
+    force("xla")
+    trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=64)
+    trainer.fit(_dataset(data), epochs=12, verbose=0)  # 40 batches: one call
+    assert trainer.xla.whole_step
+    assert int(trainer.model.optimizer.iterations) == 12 * BATCHES
 
 
 @pytest.mark.usefixtures("eager_trial")

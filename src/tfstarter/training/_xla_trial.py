@@ -22,8 +22,8 @@ speed or cannot pay for its compile:
   plain step's pace when the trial would start: compiling costs seconds;
 - XLA fails to compile the step (the batch it was tried on then runs plain).
 
-XLA compiles once per batch shape, so the last call of every epoch (where a
-short last batch would be) always runs the plain step: no second compile.
+XLA compiles once per batch shape, so the last batch of every epoch (which may
+be short) always runs the plain step: no second compile.
 Both forms compute the same update, to rounding; `Trainer.xla` reports what
 was chosen, why, and the times measured.
 """
@@ -174,30 +174,59 @@ class XlaTrial:
             execute: runs a `Functions` on ``execution`` (reading ``iterator``).
             iterator: the epoch's iterator.
             execution: the call to run.
-            last: whether it is the epoch's last call (always plain).
+            last: whether it is the epoch's last call (its last batch runs
+                plain).
             steps_left: steps this ``fit`` call has left, this one included.
         """
         plain = self.compiled.training
-        if last or self.choice == "plain":
+        if self.choice == "plain":
             return execute(plain, execution)
+        if self.choice == "pending" and not self._started:
+            return self._pace_call(execute, execution, steps_left)
+        if not last:
+            return self._started_call(execute, iterator, execution)
+        # The epoch's last batch may be short: it runs plain, so that XLA never
+        # compiles for a second batch shape.
+        if execution.steps > 1:
+            head = Execution(execution.begin, execution.end - 1, execution.steps - 1)
+            if self._started_call(execute, iterator, head) is None:
+                return None
+        return execute(plain, Execution(execution.end, execution.end, 1))
+
+    def _pace_call(
+        self,
+        execute: Callable[[Functions, Execution], Any],
+        execution: Execution,
+        steps_left: int,
+    ) -> Any:
+        """Run a plain call, timed; start the trial if enough training is left."""
+        logs, seconds = _timed(execute, self.compiled.training, execution)
+        self._plain_calls += 1
+        if self._plain_calls > 1:
+            self._pace.append(seconds / execution.steps)
+        steps_after = steps_left - execution.steps
+        if (
+            len(self._pace) >= _PACE_MIN
+            and statistics.median(self._pace) * steps_after >= TRIAL_MIN_SECONDS
+        ):
+            self._started = True
+        return logs
+
+    def _started_call(
+        self,
+        execute: Callable[[Functions, Execution], Any],
+        iterator: Any,
+        execution: Execution,
+    ) -> Any:
+        """Run a call once the trial has started: compile, a timed round, or XLA."""
         if self.choice == "xla":
             return execute(self.compiled.training_xla, execution)
-        if not self._started:
-            logs, seconds = _timed(execute, plain, execution)
-            self._plain_calls += 1
-            if self._plain_calls > 1:
-                self._pace.append(seconds / execution.steps)
-            steps_after = steps_left - execution.steps
-            if (
-                len(self._pace) >= _PACE_MIN
-                and statistics.median(self._pace) * steps_after >= TRIAL_MIN_SECONDS
-            ):
-                self._started = True
-            return logs
         if not self._rounds:
             return self._first_xla_call(execute, iterator, execution)
         form = self._rounds[0]
-        functions = self.compiled.training_xla if form == "xla" else plain
+        functions = (
+            self.compiled.training_xla if form == "xla" else self.compiled.training
+        )
         logs, seconds = _timed(execute, functions, execution)
         self._round_seconds += seconds
         self._round_steps += execution.steps
