@@ -140,14 +140,16 @@ class XlaTrial:
     seconds_per_step: dict[str, float] = field(default_factory=dict)
     # The latest plain calls' times per step: a bounded window, so that a
     # Trainer that never starts the trial does not keep (or sort) them all.
-    _pace: deque[float] = field(default_factory=lambda: deque(maxlen=_PACE_WINDOW))
-    _plain_calls: int = 0
-    _rounds: list[str] = field(default_factory=list)
-    _started: bool = False
-    _round_seconds: float = 0.0
-    _round_steps: int = 0
+    _pace: deque[float] = field(
+        default_factory=lambda: deque(maxlen=_PACE_WINDOW), init=False, repr=False
+    )
+    _plain_calls: int = field(default=0, init=False, repr=False)
+    _started: bool = field(default=False, init=False, repr=False)
+    _rounds: list[str] = field(default_factory=list, init=False, repr=False)
+    _round_seconds: float = field(default=0.0, init=False, repr=False)
+    _round_steps: int = field(default=0, init=False, repr=False)
     _times: dict[str, list[float]] = field(
-        default_factory=lambda: {"xla": [], "plain": []}
+        default_factory=lambda: {"xla": [], "plain": []}, init=False, repr=False
     )
 
     def __post_init__(self) -> None:
