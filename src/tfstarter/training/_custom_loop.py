@@ -161,6 +161,7 @@ class CustomLoop:
             callbacks.on_epoch_begin(epoch)
             if steps_per_epoch is None:
                 iterator = iter(self._distribute(dataset))
+            execute = self._caller(iterator, num_batches)
             for execution in plan(num_batches, steps_per_execution):
                 if called:
                     callbacks.on_train_batch_begin(execution.begin)
@@ -170,7 +171,7 @@ class CustomLoop:
                     )
                 else:
                     step_logs = trial.run(
-                        self._caller(iterator, num_batches),
+                        execute,
                         iterator,
                         execution,
                         last=execution.end == num_batches - 1,

@@ -93,12 +93,16 @@ class Engines:
 
     def _xla_update(self) -> XlaUpdate | None:
         """The XLA-compiled update under ``jit_compile="auto"``, where it is safe."""
+        if self.options.jit_compile != "auto" or self.update_unavailable():
+            return None
+        return XlaUpdate(self.model.optimizer)
+
+    def update_unavailable(self) -> str | None:
+        """Why the weight update is not XLA-compiled on its own (None: it is)."""
         optimizer = self.model.optimizer
-        if self.options.jit_compile != "auto" or optimizer is None:
-            return None
-        if xla_update_unavailable(optimizer, self.strategy) is not None:
-            return None
-        return XlaUpdate(optimizer)
+        if optimizer is None:
+            return "the model has no optimizer"
+        return xla_update_unavailable(optimizer, self.strategy)
 
     def compiled(self, mode: ProbeMode) -> CompiledSteps:
         """The custom loop's compiled functions around ``step(mode)``."""

@@ -227,7 +227,7 @@ class Trainer:
             >>> trainer.xla.whole_step, trainer.xla.reason
             (False, 'jit_compile=False')
         """
-        return xla_status(self._options, self._engines, self._model)
+        return xla_status(self._options, self._engines)
 
     def _scope(self) -> Any:
         if self._strategy is None:

@@ -8,7 +8,6 @@ from typing import Any
 
 from tfstarter.training._compat import xla_environment_reason
 from tfstarter.training._options import TrainerOptions
-from tfstarter.training._xla_update import xla_update_unavailable
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,8 @@ class XlaStatus:
     seconds_per_step: Mapping[str, float] = field(default_factory=dict)
 
 
-def xla_status(options: TrainerOptions, engines: Any, model: Any) -> XlaStatus:
-    """The `XlaStatus` of a Trainer with these options, engines and model."""
+def xla_status(options: TrainerOptions, engines: Any) -> XlaStatus:
+    """The `XlaStatus` of a Trainer with these options and engines."""
     if options.jit_compile is True:
         return XlaStatus(True, True, True, "jit_compile=True")
     if options.jit_compile is False:
@@ -47,17 +46,12 @@ def xla_status(options: TrainerOptions, engines: Any, model: Any) -> XlaStatus:
     environment = xla_environment_reason()
     if environment is not None:
         return XlaStatus(False, False, True, f"no XLA: {environment}")
-    return _auto_status(options, engines, model)
+    return _auto_status(options, engines)
 
 
-def _auto_status(options: TrainerOptions, engines: Any, model: Any) -> XlaStatus:
+def _auto_status(options: TrainerOptions, engines: Any) -> XlaStatus:
     """The status under ``jit_compile="auto"`` where XLA is available at all."""
-    optimizer = model.optimizer
-    update_reason = (
-        "the model has no optimizer"
-        if optimizer is None
-        else xla_update_unavailable(optimizer, engines.strategy)
-    )
+    update_reason = engines.update_unavailable()
     update = update_reason is None
     update_words = (
         "the weight update is XLA-compiled on its own"

@@ -255,33 +255,18 @@ class XlaTrial:
         if not bool(optional.has_value()):
             return None
         xla = self.compiled.training_xla
-        found: list[str] = []
-        failure: str | None = None
-        try:
-            found = random_ops(xla.next.get_concrete_function(optional))
-        except (tf.errors.OpError, ValueError, TypeError) as error:
-            failure = _first_line(error)
-        logs: Any
-        if found:
-            self._settle(
-                "plain",
-                f"the step draws random numbers ({', '.join(found)}), which XLA "
-                f"draws differently: results would no longer match model.fit",
-            )
-            logs = self.compiled.training.next(optional)
-        elif failure is not None:
-            self._settle("plain", f"XLA could not compile the step: {failure}")
-            logs = self.compiled.training.next(optional)
-        else:
+        refusal = _refusal(xla, optional)
+        logs: Any = None
+        if refusal is None:
             try:
                 logs = xla.next(optional)
             except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as e:
-                self._settle(
-                    "plain", f"XLA could not compile the step: {_first_line(e)}"
-                )
-                logs = self.compiled.training.next(optional)
-            else:
-                self._rounds = ["xla", "plain"] * TRIAL_ROUNDS
+                refusal = f"XLA could not compile the step: {_first_line(e)}"
+        if refusal is None:
+            self._rounds = ["xla", "plain"] * TRIAL_ROUNDS
+        else:
+            self._settle("plain", refusal)
+            logs = self.compiled.training.next(optional)
         if execution.steps > 1:
             rest = Execution(execution.begin + 1, execution.end, execution.steps - 1)
             logs = execute(self.compiled.training, rest)
@@ -307,6 +292,20 @@ class XlaTrial:
     def _settle(self, choice: Choice, reason: str) -> None:
         self.choice = choice
         self.reason = reason
+
+
+def _refusal(xla: Functions, optional: Any) -> str | None:
+    """Why the traced XLA step must not run (None: it may), before it compiles."""
+    try:
+        found = random_ops(xla.next.get_concrete_function(optional))
+    except (tf.errors.OpError, ValueError, TypeError) as error:
+        return f"XLA could not compile the step: {_first_line(error)}"
+    if found:
+        return (
+            f"the step draws random numbers ({', '.join(found)}), which XLA "
+            f"draws differently: results would no longer match model.fit"
+        )
+    return None
 
 
 def _timed(
