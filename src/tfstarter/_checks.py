@@ -19,7 +19,10 @@ from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
 
 T = TypeVar("T")
 
-NonFinitePolicy = Literal["raise", "drop"]
+NonFiniteData = Literal["raise", "drop"]
+"""What a data reader does with NaN or Inf: reject the data, or drop those rows."""
+
+_MAX_SEED = 2**63 - 1
 
 
 def describe(value: object) -> str:
@@ -113,6 +116,85 @@ def check_number_in_range(
     return number
 
 
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is a bool (Python or NumPy), else raise.
+
+    Raises:
+        ArgumentTypeError: if ``value`` is not True or False.
+
+    Examples:
+        >>> check_bool("shuffle", True)
+        True
+    """
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise ArgumentTypeError(
+        f"`{name}` must be True or False, got {describe(value)} of type "
+        f"{type(value).__name__}."
+    )
+
+
+def check_seed(seed: object) -> int | None:
+    """Return ``seed`` if it is None or an integer in ``[0, 2**63)``, else raise.
+
+    The one seed rule of the library: data pipelines, splits and model
+    builders all take seeds through it.
+
+    Raises:
+        ArgumentTypeError: if ``seed`` is not an int (a bool or a float is not).
+        ConfigError: if it is negative or does not fit in 63 bits.
+
+    Examples:
+        >>> check_seed(42), check_seed(None)
+        (42, None)
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ArgumentTypeError(
+            f"`seed` must be an int or None, got {describe(seed)} of type "
+            f"{type(seed).__name__}. Pass e.g. seed=0."
+        )
+    if not 0 <= seed <= _MAX_SEED:
+        raise ConfigError(
+            f"`seed` must be in [0, 2**63), got {seed}. Pass a non-negative int."
+        )
+    return int(seed)
+
+
+def check_rescale(rescale: object) -> float | None:
+    """Return ``rescale`` as a float (or None) after checking it is finite and not 0.
+
+    The one rule for ``rescale=`` in data pipelines and model builders.
+
+    Raises:
+        ArgumentTypeError: if ``rescale`` is not a number.
+        ConfigError: if it is 0, NaN or infinite.
+
+    Examples:
+        >>> check_rescale(1 / 255)
+        0.00392156862745098
+    """
+    if rescale is None:
+        return None
+    if isinstance(rescale, bool) or not isinstance(rescale, int | float | np.number):
+        raise ArgumentTypeError(
+            f"`rescale` must be a number such as 1 / 255, got {describe(rescale)} "
+            f"of type {type(rescale).__name__}."
+        )
+    if isinstance(rescale, np.complexfloating):
+        raise ArgumentTypeError(
+            f"`rescale` must be a real number such as 1 / 255, got {rescale!r}."
+        )
+    scale = float(rescale)
+    if not math.isfinite(scale) or scale == 0.0:
+        raise ConfigError(
+            f"`rescale` must be a non-zero, finite number, got {rescale}. For raw "
+            f"0-255 pixels pass rescale=1 / 255."
+        )
+    return scale
+
+
 def check_one_of(name: str, value: T, options: Collection[T]) -> T:
     """Return ``value`` if it is one of ``options``, else raise.
 
@@ -197,7 +279,7 @@ def non_finite_rows(name: str, data: Any) -> npt.NDArray[np.bool_]:
         >>> non_finite_rows("x", np.array([[1.0], [np.nan]])).tolist()
         [False, True]
     """
-    bad: npt.NDArray[np.bool_] | None = None
+    bad = np.zeros(num_rows(name, data), dtype=bool)
     for _, leaf in _leaves(name, data):
         if not np.issubdtype(leaf.dtype, np.floating) and not np.issubdtype(
             leaf.dtype, np.complexfloating
@@ -206,13 +288,12 @@ def non_finite_rows(name: str, data: Any) -> npt.NDArray[np.bool_]:
         else:
             flat = leaf.reshape(leaf.shape[0], -1)
             rows_bad = ~np.isfinite(flat).all(axis=1)
-        bad = rows_bad if bad is None else (bad | rows_bad)
-    assert bad is not None  # num_rows() rejected empty mappings already
+        bad |= rows_bad
     return bad
 
 
 def check_finite(
-    name: str, data: Any, *, policy: NonFinitePolicy = "raise"
+    name: str, data: Any, *, policy: NonFiniteData = "raise"
 ) -> npt.NDArray[np.bool_]:
     """Apply the non-finite policy to ``data`` and return the mask of rows to keep.
 

@@ -8,7 +8,7 @@ from typing import Literal
 import keras
 import numpy.typing as npt
 
-from tfstarter._checks import check_one_of, check_positive_int
+from tfstarter._checks import check_one_of, check_positive_int, check_seed
 from tfstarter.errors import ConfigError
 from tfstarter.models._blocks import dense_block
 from tfstarter.models._compile import LearningRate, OptimizerLike, compile_model
@@ -19,7 +19,6 @@ from tfstarter.models._validate import (
     check_dropout,
     check_input_shape,
     check_penalty,
-    check_seed,
     check_sizes,
     layer_seed,
     regularizer,

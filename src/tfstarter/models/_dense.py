@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import keras
 import numpy.typing as npt
 
+from tfstarter._checks import check_seed
 from tfstarter.models._blocks import dense_block
 from tfstarter.models._compile import LearningRate, OptimizerLike, compile_model
 from tfstarter.models._heads import resolve_head
@@ -16,7 +17,6 @@ from tfstarter.models._validate import (
     check_dropout,
     check_input_shape,
     check_penalty,
-    check_seed,
     check_sizes,
     layer_seed,
     regularizer,

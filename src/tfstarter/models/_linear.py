@@ -7,13 +7,13 @@ from collections.abc import Sequence
 import keras
 import numpy.typing as npt
 
+from tfstarter._checks import check_seed
 from tfstarter.models._compile import LearningRate, OptimizerLike, compile_model
 from tfstarter.models._heads import regression_head
 from tfstarter.models._inputs import flat_inputs
 from tfstarter.models._validate import (
     check_input_shape,
     check_penalty,
-    check_seed,
     regularizer,
 )
 

@@ -7,40 +7,16 @@ Two options, one at a time: ``rescale=`` multiplies the inputs by a constant
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import keras
 import numpy as np
 import numpy.typing as npt
 
-from tfstarter._checks import check_finite, describe
-from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
+from tfstarter._checks import check_finite, check_rescale, describe
+from tfstarter.errors import ConfigError, DataError
 
 _CHUNK_ROWS = 8192
-
-
-def check_rescale(value: object) -> float | None:
-    """Return a non-zero, finite scale factor, or ``None``.
-
-    Examples:
-        >>> check_rescale(1 / 255)
-        0.00392156862745098
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise ArgumentTypeError(
-            f"`rescale` must be a number such as 1 / 255, got {describe(value)} of "
-            f"type {type(value).__name__}."
-        )
-    scale = float(value)
-    if not math.isfinite(scale) or scale == 0.0:
-        raise ConfigError(
-            f"`rescale` must be a non-zero, finite number, got {value}. For raw "
-            f"0-255 pixels pass rescale=1 / 255."
-        )
-    return scale
 
 
 def moments(

@@ -13,7 +13,6 @@ import keras
 import numpy as np
 
 from tfstarter._checks import (
-    check_non_negative_int,
     check_number_in_range,
     check_positive_int,
     describe,
@@ -180,13 +179,3 @@ def layer_seed(seed: int | None, index: int) -> int | None:
         (9, None)
     """
     return None if seed is None else seed + index
-
-
-def check_seed(value: object) -> int | None:
-    """Return ``value`` if it is ``None`` or a non-negative int.
-
-    Examples:
-        >>> check_seed(0) == 0 and check_seed(None) is None
-        True
-    """
-    return None if value is None else check_non_negative_int("seed", value)
