@@ -10,17 +10,19 @@ import numpy.typing as npt
 import tensorflow as tf
 
 from tfstarter._checks import (
-    NonFinitePolicy,
+    NonFiniteData,
     as_arrays,
+    check_bool,
     check_finite,
     check_labels,
     check_one_of,
     check_positive_int,
+    check_rescale,
     check_same_length,
+    check_seed,
     take_rows,
 )
 from tfstarter.data._augment import Augment, augmenter
-from tfstarter.data._options import check_bool, check_seed
 from tfstarter.data._prepare import (
     Cache,
     Plan,
@@ -33,7 +35,6 @@ from tfstarter.data._prepare import (
 from tfstarter.data._scale import (
     Normalize,
     check_normalize,
-    check_rescale,
     on_features,
     scaler,
 )
@@ -58,7 +59,7 @@ def from_arrays(
     normalize: Normalize | None = None,
     augment: Augment | None = None,
     classes: int | None = None,
-    non_finite: NonFinitePolicy = "raise",
+    non_finite: NonFiniteData = "raise",
 ) -> tf.data.Dataset:
     """Build a batched `tf.data.Dataset` from in-memory arrays.
 

@@ -10,7 +10,13 @@ from typing import Any, Literal
 import numpy as np
 import tensorflow as tf
 
-from tfstarter._checks import NonFinitePolicy, check_one_of, check_positive_int
+from tfstarter._checks import (
+    NonFiniteData,
+    check_bool,
+    check_one_of,
+    check_positive_int,
+    check_seed,
+)
 from tfstarter.data._csv_scan import (
     ColumnStats,
     MissingTokens,
@@ -20,7 +26,6 @@ from tfstarter.data._csv_scan import (
     scan,
 )
 from tfstarter.data._csv_schema import CsvSchema, LabelDtype
-from tfstarter.data._options import check_bool, check_seed
 from tfstarter.data._prepare import (
     Cache,
     Plan,
@@ -56,7 +61,7 @@ def from_csv(
     columns: Sequence[str] | None = None,
     categorical: Sequence[str] = (),
     missing: MissingPolicy = "raise",
-    non_finite: NonFinitePolicy = "raise",
+    non_finite: NonFiniteData = "raise",
     na_values: Sequence[str] = CSV_NA_VALUES,
     layout: Layout = "matrix",
     normalize: bool = False,
@@ -500,7 +505,7 @@ def _check_policies(
     result: ScanResult,
     *,
     missing: MissingPolicy,
-    non_finite: NonFinitePolicy,
+    non_finite: NonFiniteData,
     file: Path,
 ) -> int:
     """Apply the missing / non-finite policies; return the number of rows kept."""
@@ -536,7 +541,7 @@ def _check_policies(
 
 
 def _dropped_rows(
-    result: ScanResult, missing: MissingPolicy, non_finite: NonFinitePolicy
+    result: ScanResult, missing: MissingPolicy, non_finite: NonFiniteData
 ) -> int:
     # The scan counts incomplete rows per kind; only the policies that drop count.
     counts = result.incomplete_rows
@@ -557,7 +562,7 @@ def _parser(
     *,
     tokens: Sequence[str],
     missing: MissingPolicy,
-    non_finite: NonFinitePolicy,
+    non_finite: NonFiniteData,
     layout: Layout,
     normalize: bool,
     delimiter: str,

@@ -8,9 +8,13 @@ from typing import Any
 
 import tensorflow as tf
 
-from tfstarter._checks import check_positive_int
+from tfstarter._checks import (
+    check_bool,
+    check_positive_int,
+    check_rescale,
+    check_seed,
+)
 from tfstarter.data._augment import Augment, augmenter
-from tfstarter.data._options import check_bool, check_seed
 from tfstarter.data._prepare import (
     Cache,
     Plan,
@@ -24,7 +28,6 @@ from tfstarter.data._record_codec import Leaf, decoder
 from tfstarter.data._scale import (
     Normalize,
     check_normalize,
-    check_rescale,
     on_features,
     scaler,
 )

@@ -19,9 +19,15 @@ from typing import Any, Literal
 import numpy as np
 import tensorflow as tf
 
-from tfstarter._checks import check_one_of, check_positive_int, describe
+from tfstarter._checks import (
+    check_bool,
+    check_one_of,
+    check_positive_int,
+    check_rescale,
+    check_seed,
+    describe,
+)
 from tfstarter.data._augment import Augment, augmenter
-from tfstarter.data._options import check_bool, check_seed
 from tfstarter.data._prepare import (
     Cache,
     Plan,
@@ -34,7 +40,6 @@ from tfstarter.data._prepare import (
 from tfstarter.data._scale import (
     Normalize,
     check_normalize,
-    check_rescale,
     on_features,
     scaler,
 )

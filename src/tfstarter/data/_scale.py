@@ -9,31 +9,11 @@ import numpy as np
 import numpy.typing as npt
 import tensorflow as tf
 
-from tfstarter._checks import check_number_in_range, describe
+from tfstarter._checks import describe
 from tfstarter.errors import ArgumentTypeError, ConfigError
 
 Normalize = tuple[npt.ArrayLike, npt.ArrayLike]
 """``(mean, std)``: scalars or arrays broadcastable to one sample's shape."""
-
-
-def check_rescale(rescale: object) -> float | None:
-    """Return ``rescale`` as a float (or None) after checking it is finite and not 0.
-
-    Examples:
-        >>> check_rescale(1 / 255)
-        0.00392156862745098
-    """
-    if rescale is None:
-        return None
-    value = check_number_in_range(
-        "rescale", rescale, low=-float("inf"), high=float("inf"), low_inclusive=False
-    )
-    if value == 0.0:
-        raise ConfigError(
-            "`rescale` must not be 0 (it would zero every feature). "
-            "Pass a factor such as rescale=1/255, or None."
-        )
-    return value
 
 
 def check_normalize(

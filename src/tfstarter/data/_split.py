@@ -12,12 +12,13 @@ import numpy.typing as npt
 
 from tfstarter._checks import (
     as_arrays,
+    check_bool,
     check_same_length,
+    check_seed,
     describe,
     take_rows,
 )
 from tfstarter.data._arrays import ArrayTree
-from tfstarter.data._options import check_bool, check_seed
 from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
 
 _SUM_TOLERANCE = 1e-6

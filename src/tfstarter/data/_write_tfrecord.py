@@ -12,9 +12,13 @@ import numpy as np
 import tensorflow as tf
 
 from tfstarter._atomic import temporary_path
-from tfstarter._checks import as_arrays, check_positive_int, check_same_length
+from tfstarter._checks import (
+    as_arrays,
+    check_bool,
+    check_positive_int,
+    check_same_length,
+)
 from tfstarter.data._arrays import ArrayTree
-from tfstarter.data._options import check_bool
 from tfstarter.data._record_codec import encode, leaves, structure_from_spec
 from tfstarter.data._tfrecord_spec import SPEC_NAME, Shard, TFRecordSpec, spec_path
 from tfstarter.errors import ArtifactExistsError, ConfigError, DataError
