@@ -8,14 +8,15 @@ import keras
 import pytest
 
 import tfstarter as tfs
+from tfstarter.errors import ArgumentTypeError, ConfigError
 from tfstarter.training import (
     AUTO_STEPS_PER_EXECUTION,
     GradientClipping,
     TrainerOptions,
 )
-from tfstarter.training._callbacks import TRAIN_BATCH_HOOKS, listens, overrides
-from tfstarter.training._custom_loop import CustomLoop
-from tfstarter.training._executions import batch_hooks_heard, plan
+from tfstarter.training._compiled import Functions
+from tfstarter.training._dispatch import TRAIN_BATCH_HOOKS, batch_hooks_heard, listens
+from tfstarter.training._engine import auto_steps_per_execution
 
 
 def test_options_are_frozen_and_exposed(model_factory):
@@ -46,9 +47,27 @@ def test_gradient_clipping_threshold_becomes_a_float():
     assert clipping.optimizer_argument == "clipvalue"
 
 
-def test_plan_cuts_epochs_into_calls():
-    assert [(e.begin, e.end, e.steps) for e in plan(6, 4)] == [(0, 3, 4), (4, 5, 2)]
-    assert [(e.begin, e.steps) for e in plan(3, 1)] == [(0, 1), (1, 1), (2, 1)]
+def test_options_can_be_passed_as_one_object(model_factory):
+    options = TrainerOptions(loop="custom", steps_per_execution=4)
+    trainer = tfs.Trainer(model_factory(), options=options)
+    assert trainer.options is options and trainer.loop == "custom"
+    same = tfs.Trainer(model_factory(), "custom", options=options)
+    assert same.options is options
+
+
+def test_options_given_twice_differently_are_refused(model_factory):
+    options = TrainerOptions(loop="custom", steps_per_execution=4)
+    with pytest.raises(ConfigError, match=r"`steps_per_execution` given both"):
+        tfs.Trainer(model_factory(), options=options, steps_per_execution=8)
+    with pytest.raises(ArgumentTypeError, match=r"`options` must be a TrainerOptions"):
+        tfs.Trainer(model_factory(), options={"loop": "custom"})
+
+
+@pytest.mark.parametrize(
+    ("steps_per_epoch", "expected"), [(None, 32), (100, 25), (37, 1), (8, 8), (64, 32)]
+)
+def test_auto_steps_divide_the_epoch(steps_per_epoch, expected):
+    assert auto_steps_per_execution(steps_per_epoch) == expected
 
 
 class EpochOnly(keras.callbacks.Callback):
@@ -61,10 +80,37 @@ class BatchEnd(keras.callbacks.Callback):
         pass
 
 
+def _listens(callbacks, hooks):
+    return any(listens(cb, hook) for cb in callbacks for hook in hooks)
+
+
+class InstanceHook(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.on_train_batch_end = lambda batch, logs=None: None
+
+
+class Dynamic(keras.callbacks.Callback):
+    def __getattr__(self, name):
+        raise AttributeError(name)
+
+
+class DynamicAll(keras.callbacks.Callback):
+    def __getattribute__(self, name):
+        return super().__getattribute__(name)
+
+
 def test_who_listens_to_the_batch_hooks():
-    assert not listens([EpochOnly(), keras.callbacks.History()], TRAIN_BATCH_HOOKS)
-    assert listens([BatchEnd()], TRAIN_BATCH_HOOKS)
-    assert overrides(keras.callbacks.TerminateOnNaN(), "on_batch_end")
+    assert not _listens([EpochOnly(), keras.callbacks.History()], TRAIN_BATCH_HOOKS)
+    assert _listens([BatchEnd()], TRAIN_BATCH_HOOKS)
+    assert listens(keras.callbacks.TerminateOnNaN(), "on_batch_end")
+    lam = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: None)
+    assert _listens([lam], TRAIN_BATCH_HOOKS)
+    assert not _listens([keras.callbacks.LambdaCallback()], TRAIN_BATCH_HOOKS)
+    assert _listens([InstanceHook()], TRAIN_BATCH_HOOKS)
+    assert _listens([Dynamic()], TRAIN_BATCH_HOOKS)
+    assert _listens([DynamicAll()], TRAIN_BATCH_HOOKS)
+    assert not _listens([tfs.training.Callback()], ("on_gradient_norm",))
     # The progress bar is updated once per call, however many steps it runs.
     progbar = keras.callbacks.ProgbarLogger()
     assert not batch_hooks_heard([progbar], TRAIN_BATCH_HOOKS)
@@ -104,13 +150,13 @@ def test_auto_runs_many_steps_only_when_nobody_listens(
 ):
     callbacks, verbose, option, calls_per_epoch = case
     calls = []
-    original = CustomLoop._execute
+    original = Functions.__call__
 
-    def counting(self, functions, iterator, execution, num_batches):
-        calls.append(execution.steps)
-        return original(self, functions, iterator, execution, num_batches)
+    def counting(self, iterator, call):
+        calls.append(call.steps)
+        return original(self, iterator, call)
 
-    monkeypatch.setattr(CustomLoop, "_execute", counting)
+    monkeypatch.setattr(Functions, "__call__", counting)
     trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=option)
     trainer.fit(dataset, epochs=2, callbacks=callbacks, verbose=verbose)
     capsys.readouterr()
@@ -121,4 +167,7 @@ def test_auto_runs_many_steps_only_when_nobody_listens(
 
 def test_on_non_finite_ignore_builds_no_watch(model_factory):
     trainer = tfs.Trainer(model_factory(), "custom", on_non_finite="ignore")
-    assert trainer._engines.step("off").watch is None
+    assert trainer._engine.run([], training=True).watch is None
+    guarded = tfs.Trainer(model_factory(), "custom")
+    assert guarded._engine.run([], training=True).watch is not None
+    assert guarded._engine.run([], training=False).watch is None

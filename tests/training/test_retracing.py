@@ -33,11 +33,11 @@ def test_custom_loop_predict_and_outer_functions_trace_once(model_factory, data)
     trainer.predict(x[:90], batch_size=16, verbose=0)
     trainer.predict(x[:37], batch_size=16, verbose=0)
     assert trainer.trace_counts == {"train": 1, "test": 1, "predict": 1, "update": 0}
-    compiled = trainer._engines.compiled("off")
+    compiled = next(iter(trainer._engine._compiled.values()))
     # The calls of 4 steps and the short last call (2 steps) share one trace.
-    assert compiled.train.experimental_get_tracing_count() == 1
-    assert compiled.test.experimental_get_tracing_count() == 1
-    assert compiled.predict.experimental_get_tracing_count() == 1
+    assert compiled.train.plain.many.experimental_get_tracing_count() == 1
+    assert compiled.test.many.experimental_get_tracing_count() == 1
+    assert compiled.predict.many.experimental_get_tracing_count() == 1
 
 
 def test_a_new_dataset_with_the_same_signature_does_not_retrace(model_factory, data):

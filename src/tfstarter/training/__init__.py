@@ -33,7 +33,7 @@ from tfstarter.training._options import (
     TrainerOptions,
 )
 from tfstarter.training._trainer import Trainer
-from tfstarter.training._xla_status import XlaStatus
+from tfstarter.training.xla import XlaStatus
 
 __all__ = [
     "AUTO_STEPS_PER_EXECUTION",

@@ -1,4 +1,4 @@
-"""tfstarter's callback base class, and who listens to which hook.
+"""tfstarter's callback base class, and the check of a ``callbacks`` argument.
 
 Any `keras.callbacks.Callback` works with the `Trainer`, in both loops, with
 the hooks and ``logs`` of ``model.fit``. `Callback` adds hooks that only a
@@ -9,8 +9,8 @@ global norm. It is still a Keras callback, so it can be passed to
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import keras
 import numpy as np
@@ -19,15 +19,13 @@ import numpy.typing as npt
 from tfstarter._checks import describe
 from tfstarter.errors import ArgumentTypeError
 
-TRAIN_BATCH_HOOKS = (
-    "on_train_batch_begin",
-    "on_train_batch_end",
-    "on_batch_begin",
-    "on_batch_end",
-)
-TEST_BATCH_HOOKS = ("on_test_batch_begin", "on_test_batch_end")
-PREDICT_BATCH_HOOKS = ("on_predict_batch_begin", "on_predict_batch_end")
-GRADIENT_HOOKS = ("on_gradient_norm", "on_gradients")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _keras_default(method: F) -> F:
+    """Mark a no-op hook as a default, as Keras marks its own (not an override)."""
+    method._is_default = True  # type: ignore[attr-defined]
+    return method
 
 
 class Callback(keras.callbacks.Callback):  # type: ignore[misc]
@@ -63,6 +61,7 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
         2
     """
 
+    @_keras_default
     def on_gradient_norm(self, batch: int, norm: float) -> None:
         """Called with the global L2 norm of the last batch's gradients.
 
@@ -72,6 +71,7 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
             norm: ``sqrt(sum of squares of every gradient element)``.
         """
 
+    @_keras_default
     def on_gradients(
         self, batch: int, gradients: dict[str, npt.NDArray[np.float32]]
     ) -> None:
@@ -83,32 +83,6 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
             gradients: one float32 array per trainable variable, keyed by the
                 variable's ``path`` (e.g. ``"dense/kernel"``).
         """
-
-
-def overrides(callback: Any, hook: str) -> bool:
-    """Whether ``callback`` implements ``hook`` itself (not the no-op default).
-
-    Examples:
-        >>> overrides(keras.callbacks.History(), "on_epoch_end")
-        True
-        >>> overrides(keras.callbacks.History(), "on_train_batch_end")
-        False
-    """
-    method = getattr(type(callback), hook, None)
-    if method is None:
-        return False
-    default = getattr(Callback, hook, None)
-    return method is not default and not getattr(method, "_is_default", False)
-
-
-def listens(callbacks: Iterable[Any], hooks: Sequence[str]) -> bool:
-    """Whether any of ``callbacks`` implements any of ``hooks``.
-
-    Examples:
-        >>> listens([keras.callbacks.TerminateOnNaN()], TRAIN_BATCH_HOOKS)
-        True
-    """
-    return any(overrides(cb, hook) for cb in callbacks for hook in hooks)
 
 
 def check_callbacks(callbacks: object) -> list[keras.callbacks.Callback]:

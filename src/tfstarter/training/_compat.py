@@ -192,3 +192,109 @@ def jit_unsupported_reason(model: Any) -> str | None:
     if unsupported:
         return f"layers {unsupported} do not support XLA"
     return xla_environment_reason()
+
+
+def is_keras_default(method: Any) -> bool:
+    """Whether ``method`` is a base-class no-op hook Keras marks as its default.
+
+    Keras decorates the hooks of `keras.callbacks.Callback` so that it can
+    tell an override from the default (``keras.src.utils.is_default``).
+
+    Examples:
+        >>> is_keras_default(keras.callbacks.Callback.on_train_batch_end)
+        True
+        >>> is_keras_default(keras.callbacks.History.on_epoch_end)
+        False
+    """
+    return bool(getattr(method, "_is_default", False))
+
+
+def strategy_of(model: Any) -> Any:
+    """The `tf.distribute` strategy the model was created under, or None.
+
+    Examples:
+        >>> strategy_of(keras.Sequential([keras.layers.Dense(1)])) is None
+        True
+    """
+    return getattr(model, "_distribute_strategy", None)
+
+
+def steps_per_execution_set_on(model: Any) -> int | None:
+    """The model's own ``compile(steps_per_execution=N)``, when ``N > 1``.
+
+    Examples:
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        >>> model.compile(loss="mse", steps_per_execution=4)
+        >>> steps_per_execution_set_on(model)
+        4
+    """
+    value = int(getattr(model, "steps_per_execution", 1) or 1)
+    return value if value > 1 else None
+
+
+def class_weight_to_sample_weights(y: Any, class_weight: Any) -> Any:
+    """Keras' own mapping of ``class_weight`` to per-sample weights."""
+    from keras.src.trainers.data_adapters.data_adapter_utils import (
+        class_weight_to_sample_weights as convert,
+    )
+
+    return convert(y, class_weight)
+
+
+def data_adapter(**kwargs: Any) -> Any:
+    """Keras' own data adapter for what ``fit`` accepts (generators, PyDataset...)."""
+    from keras.src.trainers.data_adapters import get_data_adapter
+
+    return get_data_adapter(**kwargs)
+
+
+def train_validation_split(arrays: Any, validation_split: float) -> Any:
+    """Keras' own ``validation_split``: the last samples, before shuffling."""
+    from keras.src.trainers.data_adapters.array_slicing import (
+        train_validation_split as split,
+    )
+
+    return split(arrays, validation_split=validation_split)
+
+
+def capped_epochs(epochs: int) -> int:
+    """``epochs`` capped by ``keras.config.set_max_epochs``, warning as ``fit`` does.
+
+    Examples:
+        >>> capped_epochs(3)
+        3
+    """
+    import warnings
+
+    cap = keras.config.max_epochs()
+    if cap and cap < epochs:
+        warnings.warn(f"Limiting epochs to {cap}", stacklevel=3)
+        return int(cap)
+    return epochs
+
+
+def flatten_metrics_in_order(model: Any, logs: dict[str, Any]) -> Any:
+    """``model.evaluate``'s list form of ``logs`` (``return_dict=False``)."""
+    return model._flatten_metrics_in_order(logs)
+
+
+def layer_class_names(model: Any) -> list[str]:
+    """The class names of every layer in ``model``, nested ones included.
+
+    Examples:
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> layer_class_names(model)
+        ['Sequential', 'InputLayer', 'Dense']
+    """
+    return [type(layer).__name__ for layer in model._flatten_layers()]
+
+
+def no_merge_call() -> bool:
+    """Whether the current strategy's optimizers aggregate without ``merge_call``.
+
+    Then a ``tf.cond`` around ``apply_gradients`` may sit in the replica
+    context; otherwise it must be taken in the cross-replica context.
+    """
+    import tensorflow as tf
+
+    return bool(tf.__internal__.distribute.strategy_supports_no_merge_call())

@@ -124,6 +124,8 @@ class GradientHookDispatcher(keras.callbacks.Callback):  # type: ignore[misc]
         [(0, 2.0)]
     """
 
+    _tfstarter_quiet = True
+
     def __init__(self, probe: GradientProbe, callbacks: Sequence[Any]) -> None:
         super().__init__()
         self._probe = probe

@@ -51,13 +51,10 @@ def prepare_model(
 ) -> None:
     """Compile ``model`` when the Trainer is given what to compile it with.
 
-    With none of ``loss``, ``optimizer``, ``metrics`` the model is used as
-    compiled. With any of them the model is (re)compiled; what is not given
-    is kept from an earlier ``compile`` (the optimizer defaults to Adam).
-
-    Raises:
-        ConfigError: if the model ends up without a loss (and does not compute
-            one itself), or is not compiled and nothing was given.
+    With none of ``loss``, ``optimizer``, ``metrics`` the model is used as it
+    is (an uncompiled model can still predict). With any of them the model is
+    (re)compiled; what is not given is kept from an earlier ``compile`` (the
+    optimizer defaults to Adam).
 
     Examples:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -66,29 +63,48 @@ def prepare_model(
         ('mse', 'Adam')
     """
     if loss is None and optimizer is None and metrics is None:
-        if not model.compiled:
-            raise ConfigError(
-                "`model` is not compiled and no `loss` was given, so there is "
-                "nothing to train it on. Pass loss= (and optionally optimizer=, "
-                "metrics=) to the Trainer, or call model.compile(...) first."
-            )
-    else:
-        if optimizer is None:
-            optimizer = model.optimizer if model.compiled else DEFAULT_OPTIMIZER
-        if loss is None and model.compiled:
-            loss = model.loss
-        if metrics is None and model.compiled:
-            metrics = _compat.compiled_metrics(model)
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
-    own_losses = bool(model.built and model.losses)  # add_loss() terms only
+        return
+    if optimizer is None:
+        optimizer = model.optimizer if model.compiled else DEFAULT_OPTIMIZER
+    if loss is None and model.compiled:
+        loss = model.loss
+    if metrics is None and model.compiled:
+        metrics = _compat.compiled_metrics(model)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+
+
+def require_loss(model: keras.Model, *, action: str) -> None:
+    """Check, once the model is built, that there is a loss to ``action`` with.
+
+    A compiled loss, ``add_loss`` terms, or a model that computes its own
+    loss (its own ``train_step`` or ``compute_loss``) will do.
+
+    Raises:
+        ConfigError: if the model is not compiled, or has nothing to compute a
+            loss from.
+
+    Examples:
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> require_loss(model, action="fit")
+        Traceback (most recent call last):
+        ...
+        tfstarter.errors.ConfigError: `model` is not compiled, so it cannot fit...
+    """
+    if not model.compiled:
+        raise ConfigError(
+            f"`model` is not compiled, so it cannot {action}: there is no loss "
+            f"or optimizer. Pass loss= (and optionally optimizer=, metrics=) to "
+            f"the Trainer, or call model.compile(...) first."
+        )
+    own_losses = bool(model.built and model.losses)  # add_loss() terms
     if (
         getattr(model, "loss", None) is None
         and not own_losses
         and not _has_own_loss_logic(model)
     ):
         raise ConfigError(
-            f"`model` ({model.name}) was compiled without a loss, and none was "
-            f"given (loss=None). Pass loss= to the Trainer, e.g. "
-            f"loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), "
-            f"or compile the model with one."
+            f"`model` ({model.name}) was compiled without a loss and adds none "
+            f"itself (add_loss), so it cannot {action}. Pass loss= to the "
+            f"Trainer, e.g. loss=keras.losses.SparseCategoricalCrossentropy("
+            f"from_logits=True), or compile the model with one."
         )

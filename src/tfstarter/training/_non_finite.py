@@ -1,8 +1,24 @@
-"""Stop training, and say where, when the loss becomes NaN or Inf."""
+"""The NaN guard: stop at the first step whose loss, gradients or weights go bad.
+
+With ``on_non_finite="raise"`` (the default) the shared step checks, in the
+graph, every batch's loss and gradients before the update and the weights
+after it. A batch with a NaN or Inf in any of them is not applied: its
+update is skipped, the weights the forward pass or the update changed are
+put back from a copy taken before the step, and every later step of the same
+compiled call is skipped too. The loop then raises a `TrainingError` naming
+the epoch, the batch, what went bad and the first variable concerned. So the
+model keeps the weights of the last finite step, in both loops, whatever the
+CPU's kernels do with a NaN or an Inf (a NaN input can leave the loss finite
+on one CPU and make it NaN on another; its gradients are NaN on both).
+
+Under a `keras.optimizers.LossScaleOptimizer` (``mixed_float16``) non-finite
+*scaled* gradients are normal: the optimizer skips that update and lowers
+the scale. There only the loss and the weights are checked.
+"""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from typing import Any
 
 import keras
@@ -10,132 +26,213 @@ import tensorflow as tf
 
 from tfstarter.errors import TrainingError
 
+_WHAT = ("loss", "gradient", "weight")
 
-def non_finite_error(value: float, *, epoch: int, batch: int) -> TrainingError:
-    """The error raised when the loss of a batch is NaN or Inf.
+
+def non_finite_error(
+    *, epoch: int, batch: int, what: str, value: float, variable: str | None
+) -> TrainingError:
+    """The error raised when a batch makes the loss, a gradient or a weight bad.
 
     Examples:
-        >>> print(non_finite_error(float("nan"), epoch=2, batch=17))
-        the loss became nan at epoch 3, batch 17 (0-based batch index within the epoch). Lower the learning rate, clip the gradients (e.g. clipping=GradientClipping('global_norm', 1.0)), check the inputs for NaN/Inf, or pass on_non_finite='ignore' to go on.
-    """  # noqa: E501
+        >>> print(
+        ...     non_finite_error(
+        ...         epoch=2, batch=17, what="gradient", value=0.5, variable="d/kernel"
+        ...     )
+        ... )  # doctest: +NORMALIZE_WHITESPACE
+        training stopped at epoch 3, batch 17 (0-based batch index within the
+        epoch): the gradient of `d/kernel` became NaN or Inf (the loss was 0.5).
+        The model keeps the weights of the last finite step. Check the inputs
+        and targets for NaN/Inf, lower the learning rate, or clip the gradients
+        (e.g. clipping=GradientClipping('global_norm', 1.0)); pass
+        on_non_finite='ignore' to go on regardless.
+    """
+    if what == "loss":
+        found = f"the loss became {value}"
+    else:
+        found = f"the {what} of `{variable}` became NaN or Inf (the loss was {value})"
     return TrainingError(
-        f"the loss became {value} at epoch {epoch + 1}, batch {batch} (0-based batch "
-        f"index within the epoch). Lower the learning rate, clip the gradients "
-        f"(e.g. clipping=GradientClipping('global_norm', 1.0)), check the inputs "
-        f"for NaN/Inf, or pass on_non_finite='ignore' to go on."
+        f"training stopped at epoch {epoch + 1}, batch {batch} (0-based batch "
+        f"index within the epoch): {found}. The model keeps the weights of the "
+        f"last finite step. Check the inputs and targets for NaN/Inf, lower the "
+        f"learning rate, or clip the gradients (e.g. "
+        f"clipping=GradientClipping('global_norm', 1.0)); pass "
+        f"on_non_finite='ignore' to go on regardless."
     )
 
 
-class NonFiniteWatch:
-    """In-graph record of the first batch of an epoch whose loss was NaN or Inf.
+def _all_finite(tensors: Sequence[Any]) -> Any:
+    """One boolean per tensor: whether every element is finite (None: True)."""
+    flags = []
+    for tensor in tensors:
+        if tensor is None:
+            flags.append(tf.constant(True))
+            continue
+        if isinstance(tensor, tf.IndexedSlices):
+            tensor = tensor.values
+        tensor = tf.convert_to_tensor(tensor)
+        if not tensor.dtype.is_floating:
+            flags.append(tf.constant(True))
+            continue
+        flags.append(tf.reduce_all(tf.math.is_finite(tensor)))
+    return tf.stack(flags) if flags else tf.ones([0], tf.bool)
 
-    The shared step calls `observe` on every batch's loss; the loops reset it
-    at each epoch and read it after each compiled call, so the error names the
-    exact batch even when one call runs many.
+
+def _ok(flags: Any) -> Any:
+    return tf.reduce_all(flags)
+
+
+def _first_false(flags: Any) -> Any:
+    return tf.argmin(tf.cast(flags, tf.int32), output_type=tf.int64)
+
+
+class NonFiniteWatch:
+    """In-graph record of the first bad batch of an epoch, and the weights' copy.
+
+    The shared step calls `before` at the start of every batch, `allows` with
+    its loss and gradients, and `after` once the update ran; the loops
+    `reset` it at each epoch and read `found` after each compiled call.
+
+    Args:
+        variables: the model's weights (trainable and not), restored from a
+            copy when a batch made any of them bad.
+        check_gradients: check the gradients too (not under loss scaling).
 
     Examples:
-        >>> watch = NonFiniteWatch()
-        >>> for loss in (0.5, float("nan"), float("inf")):
-        ...     watch.observe(tf.constant(loss))
-        >>> watch.first_bad()
-        (1, nan)
+        >>> w = keras.Variable([1.0, 2.0], name="w")
+        >>> watch = NonFiniteWatch([w])
+        >>> watch.before()
+        >>> bool(watch.allows(tf.constant(0.3), [tf.constant([0.1, float("nan")])]))
+        False
+        >>> watch.after()
+        >>> watch.found()
+        (0, 'gradient', 0, 0.3...)
     """
 
-    def __init__(self) -> None:
-        aggregation = tf.VariableAggregation.ONLY_FIRST_REPLICA
-        on_read = tf.VariableSynchronization.ON_READ
-        self._batch = tf.Variable(
-            0,
-            dtype=tf.int64,
-            trainable=False,
-            synchronization=on_read,
-            aggregation=aggregation,
-        )
-        self._first = tf.Variable(
-            -1,
-            dtype=tf.int64,
-            trainable=False,
-            synchronization=on_read,
-            aggregation=aggregation,
-        )
-        self._value = tf.Variable(
-            0.0,
-            dtype=tf.float32,
-            trainable=False,
-            synchronization=on_read,
-            aggregation=aggregation,
-        )
+    def __init__(self, variables: Sequence[Any], *, check_gradients: bool = True) -> None:
+        self.variables = list(variables)
+        self.check_gradients = check_gradients
+        options = {
+            "trainable": False,
+            "synchronization": tf.VariableSynchronization.ON_READ,
+            "aggregation": tf.VariableAggregation.ONLY_FIRST_REPLICA,
+        }
+        self._batch = tf.Variable(tf.constant(0, tf.int64), **options)
+        self._first = tf.Variable(tf.constant(-1, tf.int64), **options)
+        self._what = tf.Variable(tf.constant(0, tf.int64), **options)
+        self._variable = tf.Variable(tf.constant(0, tf.int64), **options)
+        self._value = tf.Variable(tf.constant(0.0, tf.float32), **options)
+        self._copies = [
+            tf.Variable(tf.zeros(v.shape, v.dtype), **options)
+            for v in self.variables
+        ]
 
-    def observe(self, loss: Any) -> None:
-        """Note ``loss`` (inside the compiled step)."""
+    def variable_name(self, index: int, kind: str) -> str:
+        """The path of the ``index``-th variable of a kind (gradient: trainable)."""
+        pool = (
+            [v for v in self.variables if v.trainable]
+            if kind == "gradient"
+            else self.variables
+        )
+        variable = pool[index] if 0 <= index < len(pool) else None
+        return str(getattr(variable, "path", getattr(variable, "name", "?")))
+
+    def before(self) -> None:
+        """Copy the weights (inside the step, before the forward pass)."""
+        for copy, variable in zip(self._copies, self.variables, strict=True):
+            copy.assign(variable)
+
+    def allows(self, loss: Any, gradients: Sequence[Any]) -> Any:
+        """Whether this batch's update may run: all finite, nothing bad before."""
         loss = tf.cast(loss, tf.float32)
-        bad = tf.logical_and(tf.logical_not(tf.math.is_finite(loss)), self._first < 0)
-        self._first.assign(tf.where(bad, self._batch, self._first))
-        self._value.assign(tf.where(bad, loss, self._value))
+        loss_ok = tf.math.is_finite(loss)
+        clean = self._first < 0
+        if self.check_gradients:
+            flags = _all_finite(gradients)
+            gradients_ok = _ok(flags)
+            what = tf.where(loss_ok, tf.constant(1, tf.int64), 0)
+            index = tf.where(loss_ok, _first_false(flags), 0)
+        else:
+            gradients_ok = tf.constant(True)
+            what = tf.constant(0, tf.int64)
+            index = tf.constant(0, tf.int64)
+        good = tf.logical_and(loss_ok, gradients_ok)
+        self._note(tf.logical_and(clean, tf.logical_not(good)), what, index, loss)
+        return tf.logical_and(clean, good)
+
+    def after(self, loss: Any = None) -> None:
+        """Check the weights; put every weight back if this batch went bad."""
+        flags = _all_finite(self.variables)
+        weights_ok = _ok(flags)
+        value = tf.constant(0.0) if loss is None else tf.cast(loss, tf.float32)
+        newly_bad = tf.logical_and(self._first < 0, tf.logical_not(weights_ok))
+        self._note(newly_bad, tf.constant(2, tf.int64), _first_false(flags), value)
+        # Once a batch of the epoch went bad, every later step of the call is
+        # skipped, and whatever its forward pass changed is put back too.
+        bad_now = self._first >= 0
+
+        def restore() -> Any:
+            for copy, variable in zip(self._copies, self.variables, strict=True):
+                variable.assign(copy)
+            return tf.constant(True)
+
+        tf.cond(bad_now, restore, lambda: tf.constant(False))
         self._batch.assign_add(1)
+
+    def _note(self, bad: Any, what: Any, index: Any, loss: Any) -> None:
+        self._first.assign(tf.where(bad, self._batch, self._first))
+        self._what.assign(tf.where(bad, what, self._what))
+        self._variable.assign(tf.where(bad, index, self._variable))
+        self._value.assign(tf.where(bad, tf.cast(loss, tf.float32), self._value))
 
     def reset(self) -> None:
         """Start counting batches from 0 (at the start of an epoch)."""
         self._batch.assign(0)
         self._first.assign(-1)
 
-    def first_bad(self) -> tuple[int, float] | None:
-        """``(batch, loss)`` of the first non-finite loss since `reset`, or None."""
+    def tripped(self) -> bool:
+        """Whether a batch of this epoch went bad (read after a call)."""
+        return int(self._first.numpy()) >= 0
+
+    def found(self) -> tuple[int, str, int, float] | None:
+        """``(batch, what, variable index, loss)`` of the first bad batch, or None."""
         first = int(self._first.numpy())
         if first < 0:
             return None
-        return first, float(self._value.numpy())
+        return (
+            first,
+            _WHAT[int(self._what.numpy())],
+            int(self._variable.numpy()),
+            float(self._value.numpy()),
+        )
 
-    def check(self, epoch: int, *, batch: int, value: float | None = None) -> None:
-        """Raise `TrainingError` if a loss of this epoch was NaN or Inf.
-
-        ``batch`` and ``value`` describe the call that showed it, for when the
-        watch saw nothing (under a distribution strategy it watches the first
-        replica, and another replica's loss may have gone bad first).
-        """
-        found = self.first_bad()
-        if found is not None:
-            raise non_finite_error(found[1], epoch=epoch, batch=found[0])
-        if value is not None and not math.isfinite(value):
-            raise non_finite_error(value, epoch=epoch, batch=batch)
-
-    def check_logs(self, logs: Any, *, epoch: int, batch: int) -> None:
-        """`check` when the running loss in ``logs`` is NaN or Inf (or absent).
-
-        The epoch's running loss turns NaN/Inf with the first bad batch, and
-        reading it from the returned logs is cheaper than reading the watch,
-        which is read only when there is something to report.
-        """
-        loss = (logs or {}).get("loss")
-        value = None if loss is None else float(loss)
-        if value is None or not math.isfinite(value):
-            self.check(epoch, batch=batch, value=value)
+    def check(self, epoch: int) -> None:
+        """Raise `TrainingError` if a batch of this epoch went bad."""
+        found = self.found()
+        if found is None:
+            return
+        batch, what, index, value = found
+        raise non_finite_error(
+            epoch=epoch,
+            batch=batch,
+            what=what,
+            value=value,
+            variable=None if what == "loss" else self.variable_name(index, what),
+        )
 
 
 class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
-    """Raise `TrainingError` from ``model.fit`` when a batch's loss is NaN or Inf.
+    """Raise the watch's `TrainingError` from ``model.fit`` after the bad call.
 
     The fit loop adds it after the user's callbacks (the custom loop checks
-    the same watch inline). It is ``async_safe``: Keras may run it on its
-    callback thread, so the error can surface a call later, but it names the
-    batch whose loss first went bad.
+    the watch inline). It does not make the loops run one step per call: the
+    watch records the exact batch.
 
     Args:
         watch: the watch the shared step writes into.
-
-    Examples:
-        >>> watch = NonFiniteWatch()
-        >>> guard = NonFiniteGuard(watch)
-        >>> guard.on_epoch_begin(0)
-        >>> for loss in (0.1, 0.2, float("inf")):
-        ...     watch.observe(tf.constant(loss))
-        >>> guard.on_train_batch_end(31, {"loss": float("inf")})
-        Traceback (most recent call last):
-        ...
-        tfstarter.errors.TrainingError: the loss became inf at epoch 1, batch 2 ...
     """
 
-    async_safe = True
+    _tfstarter_quiet = True
 
     def __init__(self, watch: NonFiniteWatch) -> None:
         super().__init__()
@@ -148,5 +245,5 @@ class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
         self._watch.reset()
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        """Check the running loss after each call; on NaN/Inf, find the batch."""
-        self._watch.check_logs(logs, epoch=self._epoch, batch=batch)
+        """Raise if a batch of the call that just ran went bad."""
+        self._watch.check(self._epoch)

@@ -15,13 +15,14 @@ from tfstarter.errors import ArgumentTypeError
 
 Loop: TypeAlias = Literal["fit", "custom"]
 ClipBy: TypeAlias = Literal["value", "norm", "global_norm"]
-NonFinitePolicy: TypeAlias = Literal["raise", "ignore"]
+OnNonFinite: TypeAlias = Literal["raise", "ignore"]
 StepsPerExecution: TypeAlias = int | Literal["auto"]
-JitCompile: TypeAlias = bool | Literal["auto"]
+JitCompile: TypeAlias = bool | Literal["auto", "autotune"]
 
 LOOPS: tuple[Loop, ...] = ("fit", "custom")
 CLIP_MODES: tuple[ClipBy, ...] = ("value", "norm", "global_norm")
-NON_FINITE_POLICIES: tuple[NonFinitePolicy, ...] = ("raise", "ignore")
+ON_NON_FINITE: tuple[OnNonFinite, ...] = ("raise", "ignore")
+JIT_MODES: tuple[str, ...] = ("auto", "autotune")
 
 AUTO_STEPS_PER_EXECUTION = 32
 """How many steps one compiled call runs under ``steps_per_execution="auto"``
@@ -85,36 +86,39 @@ class GradientClipping:
 class TrainerOptions:
     """Everything that shapes how a `Trainer` runs, checked at construction.
 
-    `Trainer` builds one from its keyword arguments; read it back as
-    ``trainer.options``.
+    Pass one to `Trainer` as ``options=``, or pass the same fields as keyword
+    arguments; read it back as ``trainer.options``.
 
     Attributes:
         loop: ``"fit"`` runs Keras ``model.fit``; ``"custom"`` runs tfstarter's
             compiled ``tf.GradientTape`` loop. Both run the same per-batch step.
         steps_per_execution: how many batches one compiled call processes.
-            ``"auto"`` runs 1 when a callback listens to the per-batch hooks,
-            else up to ``AUTO_STEPS_PER_EXECUTION``, so no callback can tell
-            the difference (the progress bar, which does not count, is then
-            updated once per call). With an integer ``n``, the batch hooks
-            are called once per ``n`` batches, as in Keras.
+            ``"auto"`` (default) keeps the model's own
+            ``compile(steps_per_execution=N)`` when it was set, else runs 1
+            when a callback listens to the per-batch hooks and up to
+            `AUTO_STEPS_PER_EXECUTION` when none does, so no callback can
+            tell the difference. With an integer ``n`` the batch hooks are
+            called once per ``n`` batches, with Keras' own indices.
         jit_compile: ``True`` compiles the whole per-batch step with XLA
-            (once per batch shape; dropout masks then come from XLA's
-            generator). ``"auto"`` compiles the optimizer's weight update,
-            where that is safe (one of Keras' own optimizers, no strategy,
-            op determinism off, dense gradients): the update has fixed shapes
-            and no random numbers, so it compiles once and training gives
-            the results it gives without XLA, to rounding. In the custom
-            loop, ``"auto"`` also times the whole step under XLA against the
-            plain one during a long enough ``fit`` and keeps the faster,
-            where the step draws no random numbers (see `Trainer.xla`).
-            ``False``: no XLA.
+            (dropout masks then come from XLA's generator). ``"auto"``
+            (default) decides from the model, never from a clock, so a
+            seeded run repeats exactly: the optimizer's weight update is
+            XLA-compiled on its own where that is safe, and in the custom
+            loop the whole step is too where the `tfstarter.training.xla`
+            rule finds it pays (see `Trainer.xla`). ``"autotune"`` is
+            ``"auto"`` except that the custom loop times whole-step XLA
+            against the plain step during a long enough ``fit`` and keeps
+            the faster: sometimes faster, but two runs may choose
+            differently, so results are not repeatable. ``False``: no XLA.
         clipping: gradient clipping, or ``None``.
         gradient_accumulation_steps: apply the optimizer once every this many
             batches, with the mean of their gradients (1 = every batch).
-        on_non_finite: ``"raise"`` stops training with a `TrainingError` naming
-            the epoch and batch where the loss became NaN or Inf; ``"ignore"``
-            goes on (as Keras does; `keras.callbacks.TerminateOnNaN` still
-            stops it quietly).
+        on_non_finite: ``"raise"`` stops training with a `TrainingError` at
+            the first step whose loss, gradients or updated weights hold NaN
+            or Inf, naming the epoch, the batch and the first bad variable,
+            and leaves the model with the weights of the last finite step;
+            ``"ignore"`` goes on, as Keras does
+            (`keras.callbacks.TerminateOnNaN` still stops it quietly).
 
     Raises:
         ConfigError: if a value is out of range or unknown.
@@ -130,7 +134,7 @@ class TrainerOptions:
     jit_compile: JitCompile = "auto"
     clipping: GradientClipping | None = None
     gradient_accumulation_steps: int = 1
-    on_non_finite: NonFinitePolicy = "raise"
+    on_non_finite: OnNonFinite = "raise"
 
     def __post_init__(self) -> None:
         check_one_of("loop", self.loop, LOOPS)
@@ -144,9 +148,9 @@ class TrainerOptions:
                     f"{type(self.steps_per_execution).__name__}."
                 )
             check_positive_int("steps_per_execution", self.steps_per_execution)
-        if not isinstance(self.jit_compile, bool) and self.jit_compile != "auto":
+        if not isinstance(self.jit_compile, bool) and self.jit_compile not in JIT_MODES:
             raise ArgumentTypeError(
-                f"`jit_compile` must be True, False or 'auto', got "
+                f"`jit_compile` must be True, False, 'auto' or 'autotune', got "
                 f"{describe(self.jit_compile)}."
             )
         if self.clipping is not None and not isinstance(
@@ -161,4 +165,4 @@ class TrainerOptions:
         check_positive_int(
             "gradient_accumulation_steps", self.gradient_accumulation_steps
         )
-        check_one_of("on_non_finite", self.on_non_finite, NON_FINITE_POLICIES)
+        check_one_of("on_non_finite", self.on_non_finite, ON_NON_FINITE)

@@ -26,7 +26,7 @@ from tfstarter.errors import ConfigError
 from tfstarter.training import _compat
 from tfstarter.training._gradient_probe import GradientProbe
 from tfstarter.training._non_finite import NonFiniteWatch
-from tfstarter.training._xla_update import XlaUpdate
+from tfstarter.training.xla import XlaUpdate
 
 
 def _batch_size(x: Any) -> Any:
@@ -42,7 +42,7 @@ class Step:
         model: a compiled `keras.Model`.
         probe: where to record the gradients for callbacks that ask for them,
             or ``None``.
-        watch: where to note a NaN or Inf loss, or ``None``.
+        watch: the NaN guard (see `NonFiniteWatch`), or ``None``.
         xla_update: applies the gradients with an XLA-compiled update, or
             ``None`` (the optimizer's plain ``apply_gradients``).
 
@@ -82,11 +82,6 @@ class Step:
                 f"Record them inside that train_step, or drop the hook."
             )
 
-    @property
-    def runs_own_train_step(self) -> bool:
-        """Whether the model's own ``train_step`` runs instead of the shared one."""
-        return self._own["train"] is not None
-
     def _forward(self, x: Any, *, training: bool) -> Any:
         if self._uses_training_arg:
             return self.model(x, training=training)
@@ -100,6 +95,8 @@ class Step:
         model = self.model
         optimizer = model.optimizer
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        if self.watch is not None:
+            self.watch.before()
         with tf.GradientTape() as tape:
             y_pred = self._forward(x, training=True)
             loss = _compat.compute_loss(
@@ -109,8 +106,7 @@ class Step:
                 _compat.unscale_loss_for_distribution(loss),
                 sample_weight=_batch_size(x),
             )
-            if self.watch is not None:
-                self.watch.observe(loss)
+            raw_loss = loss
             if optimizer is not None:
                 loss = optimizer.scale_loss(loss)
         variables = model.trainable_variables
@@ -118,20 +114,64 @@ class Step:
             gradients = tape.gradient(loss, variables)
             if self.probe is not None:
                 self.probe.record(gradients, loss_scale(optimizer))
-            if self.xla_update is not None:
-                self.xla_update.apply(gradients, variables)
+            if self.watch is None:
+                self._apply(gradients, variables)
             else:
-                optimizer.apply_gradients(zip(gradients, variables, strict=True))
+                allowed = self.watch.allows(raw_loss, gradients)
+                self._apply_if(allowed, gradients, variables)
         else:
             warnings.warn(
                 "The model has no trainable weights; the step only updates the "
                 "metrics.",
                 stacklevel=2,
             )
+        if self.watch is not None:
+            self.watch.after(raw_loss)
         logs: dict[str, Any] = model.compute_metrics(
             x, y, y_pred, sample_weight=sample_weight
         )
         return logs
+
+    def _apply_if(self, allowed: Any, gradients: Any, variables: Any) -> None:
+        """Apply the gradients where ``allowed`` (the NaN guard's verdict).
+
+        Under a strategy whose optimizer aggregates with ``merge_call``, the
+        condition must be taken in the cross-replica context (as Keras'
+        `keras.optimizers.LossScaleOptimizer` does); there, the first
+        replica's verdict decides for all.
+        """
+
+        def skip() -> Any:
+            return tf.constant(False)
+
+        def apply() -> Any:
+            self._apply(gradients, variables)
+            return tf.constant(True)
+
+        if not tf.distribute.has_strategy() or _compat.no_merge_call():
+            tf.cond(allowed, apply, skip)
+            return
+
+        def cross_replica(distribution: Any, allowed: Any, gradients: Any) -> None:
+            first = distribution.experimental_local_results(allowed)[0]
+
+            def apply_all() -> Any:
+                distribution.extended.call_for_each_replica(
+                    self._apply, args=(gradients, variables)
+                )
+                return tf.constant(True)
+
+            tf.cond(first, apply_all, skip)
+
+        tf.distribute.get_replica_context().merge_call(
+            cross_replica, args=(allowed, gradients)
+        )
+
+    def _apply(self, gradients: Any, variables: Any) -> None:
+        if self.xla_update is not None:
+            self.xla_update.apply(gradients, variables)
+        else:
+            self.model.optimizer.apply_gradients(zip(gradients, variables, strict=True))
 
     def test(self, data: Any) -> dict[str, Any]:
         """Evaluate ``data`` (no update) and return the batch logs."""

@@ -1,9 +1,13 @@
-"""`Trainer`: one front door to ``model.fit`` and to tfstarter's compiled loop."""
+"""`Trainer`: one front door to ``model.fit`` and to tfstarter's compiled loop.
+
+It checks what it is given, turns the data into one ``tf.data.Dataset``
+(``_data.py``), builds the model's variables, and hands the call to the loop
+with a `Run` from the engine: the fit loop (``_fit_loop.py``) or the custom
+loop (``_custom_loop.py``). Everything else lives in those parts.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,32 +21,42 @@ from tfstarter._checks import (
     check_positive_int,
     describe,
 )
-from tfstarter.errors import ArgumentTypeError, ConfigError
+from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
 from tfstarter.training import _compat
 from tfstarter.training._accumulation import configure_accumulation
 from tfstarter.training._callbacks import check_callbacks
 from tfstarter.training._clipping import configure_clipping
 from tfstarter.training._custom_loop import CustomLoop
-from tfstarter.training._fit_loop import FitLoop
-from tfstarter.training._inputs import (
+from tfstarter.training._data import (
+    check_dataset_length,
     check_element_spec,
     check_verbose,
-    epoch_batches,
-    infer_classes,
+    is_arrays,
+    split_tuple,
     to_dataset,
 )
-from tfstarter.training._model import check_model, prepare_model
+from tfstarter.training._engine import Engine
+from tfstarter.training._fit_loop import FitLoop
+from tfstarter.training._model import check_model, prepare_model, require_loss
 from tfstarter.training._options import (
     GradientClipping,
     JitCompile,
     Loop,
-    NonFinitePolicy,
+    OnNonFinite,
     StepsPerExecution,
     TrainerOptions,
 )
-from tfstarter.training._session import Engines, Session
 from tfstarter.training._validation import check_validation_freq
-from tfstarter.training._xla_status import XlaStatus, xla_status
+from tfstarter.training.xla import XlaStatus
+
+_OPTION_NAMES = (
+    "loop",
+    "steps_per_execution",
+    "jit_compile",
+    "clipping",
+    "gradient_accumulation_steps",
+    "on_non_finite",
+)
 
 
 class Trainer:
@@ -51,39 +65,39 @@ class Trainer:
     ``loop="fit"`` runs Keras ``model.fit`` / ``evaluate`` / ``predict``.
     ``loop="custom"`` runs tfstarter's own loop: a ``tf.GradientTape`` step
     compiled with ``tf.function``, reading batches inside the graph, several
-    steps per call. Both run the same per-batch step (the model's compiled
-    loss, optimizer and metrics), call any `keras.callbacks.Callback` with the
-    same hooks in the same order with the same ``logs``, and return the same
-    `keras.callbacks.History`.
+    steps per call where no callback can notice. Both run the same per-batch
+    step (the model's compiled loss, optimizer and metrics), accept what
+    ``model.fit`` accepts with its meaning, call any
+    `keras.callbacks.Callback` with the hooks, indices and ``logs`` of
+    ``model.fit``, and return the same `keras.callbacks.History`.
 
     Args:
-        model: a `keras.Model`, compiled, or uncompiled with ``loss=`` given.
-        loop: ``"fit"`` or ``"custom"``.
+        model: a `keras.Model`; compiled, or uncompiled with ``loss=`` given
+            (an uncompiled model can still `predict`).
+        loop: ``"fit"`` or ``"custom"`` (default ``"fit"``).
+        options: a `TrainerOptions`; or give its fields as the keywords below
+            (not both).
         loss: compile the model with this loss (keeping its optimizer and
             metrics unless given too).
         optimizer: compile the model with this optimizer (default Adam for an
             uncompiled model).
         metrics: compile the model with these metrics.
-        steps_per_execution: batches per compiled call, or ``"auto"`` (see
-            `TrainerOptions`).
-        jit_compile: ``True`` XLA-compiles the whole per-batch step;
-            ``"auto"`` (default) the optimizer's weight update, where that
-            is safe, and in the custom loop the whole step where a timed
-            trial finds it faster (see `xla`); ``False`` turns XLA off (see
-            `TrainerOptions`).
+        steps_per_execution: batches per compiled call, or ``"auto"``.
+        jit_compile: ``"auto"``, ``"autotune"``, ``True`` or ``False``.
         clipping: a `GradientClipping`, or ``None``.
         gradient_accumulation_steps: update the weights once every this many
             batches, with their mean gradient.
-        on_non_finite: ``"raise"`` (a `TrainingError` saying where the loss
-            became NaN/Inf) or ``"ignore"``.
+        on_non_finite: ``"raise"`` or ``"ignore"``.
         strategy: a `tf.distribute.Strategy` to run under. The model must be
             created and compiled inside ``strategy.scope()``; a model created
             there is run under its strategy even without this argument.
 
+    The options are described in `TrainerOptions`.
+
     Raises:
         ArgumentTypeError: if ``model`` is not a `keras.Model` or an option has
             the wrong type.
-        ConfigError: for an unknown ``loop``, a model without a loss, a
+        ConfigError: for an unknown ``loop``, options given twice, a
             ``strategy`` the model was not built under, ``jit_compile=True``
             where Keras would not use XLA, or options that conflict with the
             optimizer's own settings.
@@ -96,10 +110,10 @@ class Trainer:
         >>> trainer = tfs.Trainer(
         ...     model, loop="custom", loss="mse", optimizer=keras.optimizers.SGD(0.1)
         ... )
-        >>> history = trainer.fit((x, y), epochs=20, batch_size=16, verbose=0)
+        >>> history = trainer.fit(x, y, epochs=20, batch_size=16, verbose=0)
         >>> history.history["loss"][-1] < 0.01
         True
-        >>> sorted(trainer.evaluate((x, y), verbose=0))
+        >>> sorted(trainer.evaluate(x, y, verbose=0))
         ['loss']
         >>> trainer.predict(x[:2], verbose=0).shape
         (2, 1)
@@ -108,20 +122,22 @@ class Trainer:
     def __init__(
         self,
         model: keras.Model,
-        loop: Loop = "fit",
+        loop: Loop | None = None,
         *,
+        options: TrainerOptions | None = None,
         loss: Any = None,
         optimizer: Any = None,
         metrics: Any = None,
-        steps_per_execution: StepsPerExecution = "auto",
-        jit_compile: JitCompile = "auto",
+        steps_per_execution: StepsPerExecution | None = None,
+        jit_compile: JitCompile | None = None,
         clipping: GradientClipping | None = None,
-        gradient_accumulation_steps: int = 1,
-        on_non_finite: NonFinitePolicy = "raise",
+        gradient_accumulation_steps: int | None = None,
+        on_non_finite: OnNonFinite | None = None,
         strategy: tf.distribute.Strategy | None = None,
     ) -> None:
         model = check_model(model)
-        self._options = TrainerOptions(
+        self._options = _options(
+            options,
             loop=loop,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
@@ -129,35 +145,43 @@ class Trainer:
             gradient_accumulation_steps=gradient_accumulation_steps,
             on_non_finite=on_non_finite,
         )
+        opts = self._options
         self._strategy = _resolve_strategy(model, strategy)
         if (
             self._strategy is not None
-            and loop == "fit"
-            and steps_per_execution not in ("auto", 1)
+            and opts.loop == "fit"
+            and opts.steps_per_execution not in ("auto", 1)
         ):
             raise ConfigError(
-                f"`steps_per_execution={steps_per_execution}` with loop='fit' under "
-                f"a tf.distribute strategy: Keras' model.fit fails there with more "
-                f"than one step per call. Use loop='custom' (which runs several "
-                f"steps per call under a strategy), or steps_per_execution=1."
+                f"`steps_per_execution={opts.steps_per_execution}` with loop='fit' "
+                f"under a tf.distribute strategy: Keras' model.fit fails there with "
+                f"more than one step per call. Use loop='custom' (which runs "
+                f"several steps per call under a strategy), or "
+                f"steps_per_execution=1."
             )
-        if jit_compile is True:
+        if opts.jit_compile is True:
             reason = _compat.jit_unsupported_reason(model)
             if reason is not None:
                 raise ConfigError(
                     f"`jit_compile=True` cannot be honoured: {reason}. Pass "
                     f"jit_compile=False."
                 )
-        with self._scope():
+        self._engine = Engine(model, opts, self._strategy)
+        with self._engine.scope():
             prepare_model(model, loss=loss, optimizer=optimizer, metrics=metrics)
-            configure_clipping(model.optimizer, clipping)
-            configure_accumulation(model.optimizer, gradient_accumulation_steps)
+            if model.compiled:
+                configure_clipping(model.optimizer, opts.clipping)
+                configure_accumulation(model.optimizer, opts.gradient_accumulation_steps)
+            elif opts.clipping is not None or opts.gradient_accumulation_steps != 1:
+                raise ConfigError(
+                    "`clipping` and `gradient_accumulation_steps` configure the "
+                    "model's optimizer, but `model` is not compiled. Pass loss= "
+                    "(and optionally optimizer=) to the Trainer, or compile the "
+                    "model first."
+                )
         self._model = model
-        self._engines = Engines(model, self._options, self._strategy)
         self._loop: FitLoop | CustomLoop = (
-            FitLoop(model, self._options, self._strategy)
-            if loop == "fit"
-            else CustomLoop(model, self._options, self._strategy)
+            FitLoop(self._engine) if opts.loop == "fit" else CustomLoop(self._engine)
         )
 
     @property
@@ -192,33 +216,28 @@ class Trainer:
         fit loop Keras traces ``predict`` once more for a short last batch.
         Under a ``MirroredStrategy`` each replica traces the step once. The
         custom loop has one compiled variant per way of calling the step
-        (several steps per call, one step per call, a dataset of unknown
-        length), and each variant that runs traces it once: a validation pass
-        run one step per call followed by an ``evaluate`` run several steps
-        per call shows ``"test": 2``. The whole step under XLA, once the
-        ``jit_compile="auto"`` trial has traced it (see `xla`), is one more
-        variant: ``"train": 2``.
+        (several steps per call, one step per call, data of unknown length),
+        and each variant that runs traces it once. The whole step under XLA,
+        once chosen (see `xla`), is one more variant: ``"train": 2``.
 
         Examples:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
             >>> trainer = tfs.Trainer(model, "custom", loss="mse", jit_compile=False)
             >>> x, y = np.ones((10, 2), "float32"), np.ones((10, 1), "float32")
-            >>> _ = trainer.fit((x, y), batch_size=4, epochs=3, verbose=0)
+            >>> _ = trainer.fit(x, y, batch_size=4, epochs=3, verbose=0)
             >>> trainer.trace_counts
             {'train': 1, 'test': 0, 'predict': 0, 'update': 0}
         """
-        return self._engines.trace_counts()
+        return self._engine.trace_counts()
 
     @property
     def xla(self) -> XlaStatus:
         """What the train step compiles with XLA, and why.
 
-        Under ``jit_compile="auto"`` the custom loop, in a ``fit`` call with
-        at least half a minute of training left, times a few calls of the
-        whole step compiled by XLA against the plain step and keeps the
-        faster (see the training guide); this reports the outcome and the
-        times measured.
+        Under ``jit_compile="auto"`` the custom loop decides on whole-step XLA
+        from the step's ops, in the first ``fit`` call long enough to pay for
+        the compile (see the training guide); this reports the outcome.
 
         Examples:
             >>> import keras
@@ -227,106 +246,95 @@ class Trainer:
             >>> trainer.xla.whole_step, trainer.xla.reason
             (False, 'jit_compile=False')
         """
-        return xla_status(self._options, self._engines)
+        return self._engine.xla.status()
 
-    def _scope(self) -> Any:
-        if self._strategy is None:
-            return contextlib.nullcontext()
-        return self._strategy.scope()
-
-    def _dataset(
-        self,
-        x: Any,
-        y: Any,
-        *,
-        role: str,
-        batch_size: int | None,
-        shuffle: bool | None,
-        seed: int | None,
-        needs_targets: bool,
-    ) -> tf.data.Dataset:
-        dataset = to_dataset(
-            x,
-            y,
-            role=role,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            seed=seed,
-            classes=infer_classes(self._model) if needs_targets else None,
-        )
+    def _check_elements(
+        self, dataset: tf.data.Dataset, *, role: str, needs_targets: bool
+    ) -> None:
         check_element_spec(self._model, dataset, role=role, needs_targets=needs_targets)
-        return dataset
 
     def _needs_targets(self) -> bool:
         return getattr(self._model, "loss", None) is not None
 
-    def _build(self, dataset: tf.data.Dataset) -> None:
-        """Create every variable before anything is traced."""
-        with self._scope():
-            _compat.build_from_spec(self._model, dataset.element_spec)
-
     def fit(
         self,
-        x: Any,
+        x: Any = None,
         y: Any = None,
         *,
         batch_size: int | None = None,
         epochs: int = 1,
         verbose: Any = "auto",
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
-        validation_data: Any = None,
         validation_split: float = 0.0,
-        validation_freq: int | Sequence[int] = 1,
+        validation_data: Any = None,
+        shuffle: bool | None = None,
+        class_weight: Mapping[int, float] | None = None,
+        sample_weight: Any = None,
         initial_epoch: int = 0,
         steps_per_epoch: int | None = None,
-        shuffle: bool | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int | Sequence[int] = 1,
         seed: int | None = None,
+        non_finite: str = "raise",
     ) -> keras.callbacks.History:
-        """Train the model.
+        """Train the model; the arguments of ``model.fit``, with its meaning.
 
         Args:
-            x: a batched ``tf.data.Dataset`` of ``(x, y)`` (or ``(x, y,
-                sample_weight)``), an array (or dict of arrays) of inputs, or
-                an ``(x, y)`` tuple of arrays.
-            y: the targets when ``x`` is an array.
+            x: the inputs: a ``tf.data.Dataset`` of ``(x, y[, sample_weight])``
+                batches, arrays (alone, or in lists/tuples/dicts for several
+                inputs; ragged and sparse tensors; ``None`` for optional
+                inputs), a Python generator or a ``keras.utils.PyDataset`` —
+                or an ``(x, y[, sample_weight])`` tuple of arrays.
+            y: the targets, for arrays (same structures as ``x``).
             batch_size: batch size for arrays (default 32).
             epochs: train until this epoch (counting from 0, as in ``fit``).
             verbose: 0 (silent), 1 (progress bar), 2 (one line per epoch) or
                 ``"auto"`` (1), as in ``fit``.
             callbacks: `keras.callbacks.Callback` objects (or `Callback`).
-            validation_data: data evaluated at the end of epochs, in any form
-                ``x`` takes.
             validation_split: for arrays, the fraction of the *last* samples
                 held out for validation (before shuffling), as in ``fit``.
+            validation_data: data evaluated at the end of epochs: a dataset,
+                or an ``(x, y[, sample_weight])`` tuple.
+            shuffle: reshuffle arrays every epoch (default True for arrays,
+                seeded by ``seed``); a ``tf.data.Dataset`` shuffles in its own
+                pipeline.
+            class_weight: a weight per class index, multiplied into the loss
+                of each sample of that class.
+            sample_weight: a weight per sample, for arrays.
+            initial_epoch: the epoch to start at (to resume a run).
+            steps_per_epoch: batches per epoch; as in ``fit``, one iterator
+                then carries over from epoch to epoch, and an epoch ends
+                early (with Keras' warning) when finite data runs out.
+            validation_steps: batches per validation (default: all).
+            validation_batch_size: batch size of validation arrays (default
+                ``batch_size``).
             validation_freq: validate every this many epochs, or at these
                 1-based epochs.
-            initial_epoch: the epoch to start at (to resume a run).
-            steps_per_epoch: batches per epoch; the data is then read as one
-                stream that wraps around, so no epoch is cut short.
-            shuffle: reshuffle arrays every epoch (default True for arrays;
-                a dataset shuffles in its own pipeline).
-            seed: the shuffle seed for arrays.
+            seed: the shuffle seed for arrays (default: drawn from the global
+                seed, `keras.utils.set_random_seed`).
+            non_finite: what to do with array rows holding NaN or Inf:
+                ``"raise"`` a `DataError` (default) or ``"drop"`` them.
 
         Returns:
-            The `keras.callbacks.History` (also ``model.history``): a list of
-            per-epoch values for ``loss``, every metric, ``val_*`` and
-            ``learning_rate`` when a callback logs it.
+            The `keras.callbacks.History` (also ``model.history``).
 
         Raises:
-            ArgumentTypeError: for data, callbacks or options of the wrong type.
-            ConfigError: for conflicting or out-of-range options.
+            ArgumentTypeError: for callbacks or options of the wrong type.
+            ConfigError: for conflicting or out-of-range options, or a model
+                with no loss.
             DataError: for data that does not fit the model, or fails the
-                checks of `tfstarter.data.from_arrays`.
-            TrainingError: when the loss becomes NaN or Inf (unless
-                ``on_non_finite="ignore"``).
+                checks (lengths, NaN/Inf, text).
+            TrainingError: when a step makes the loss, a gradient or a weight
+                NaN or Inf (unless ``on_non_finite="ignore"``).
 
         Examples:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
             >>> trainer = tfs.Trainer(model, "custom", loss="mse")
-            >>> x = np.arange(8, dtype="float32").reshape(8, 1)
+            >>> x = np.linspace(0, 1, 40, dtype="float32").reshape(-1, 1)
             >>> history = trainer.fit(
-            ...     x, 2 * x, epochs=2, validation_split=0.25, verbose=0, seed=0
+            ...     x, 2 * x, validation_split=0.25, epochs=2, verbose=0
             ... )
             >>> sorted(history.history)
             ['loss', 'val_loss']
@@ -335,9 +343,16 @@ class Trainer:
         verbose = check_verbose(verbose)
         epochs = check_non_negative_int("epochs", epochs)
         initial_epoch = check_non_negative_int("initial_epoch", initial_epoch)
-        if steps_per_epoch is not None:
-            steps_per_epoch = check_positive_int("steps_per_epoch", steps_per_epoch)
+        if initial_epoch and initial_epoch >= epochs:
+            raise ConfigError(
+                f"`initial_epoch={initial_epoch}` with `epochs={epochs}` trains "
+                f"nothing: `epochs` is the index of the last epoch, not a count. "
+                f"To train {epochs} more epochs, pass epochs={initial_epoch + epochs}."
+            )
+        steps_per_epoch = _optional_positive("steps_per_epoch", steps_per_epoch)
+        validation_steps = _optional_positive("validation_steps", validation_steps)
         validation_freq = check_validation_freq(validation_freq)
+        x, y, sample_weight = split_tuple(x, y, sample_weight, role="x")
         if validation_split:
             check_number_in_range(
                 "validation_split",
@@ -351,73 +366,99 @@ class Trainer:
                     "`validation_split` and `validation_data` are both given; pass "
                     "one of them."
                 )
-            (x, y), validation_data = _split_last(x, y, validation_split)
+            (x, y, sample_weight), validation_data = _split_last(
+                x, y, sample_weight, validation_split
+            )
         needs_targets = self._needs_targets()
-        dataset = self._dataset(
+        if seed is None and is_arrays((x, y, sample_weight)):
+            # Drawn from NumPy's global generator, which
+            # keras.utils.set_random_seed seeds: a seeded script repeats.
+            seed = int(np.random.randint(2**31 - 1))
+        dataset = to_dataset(
             x,
             y,
+            sample_weight=sample_weight,
+            class_weight=class_weight,
             role="x",
             batch_size=batch_size,
-            shuffle=True
-            if shuffle is None and not isinstance(x, tf.data.Dataset)
-            else shuffle,
+            shuffle=(not isinstance(x, tf.data.Dataset)) if shuffle is None else shuffle,
             seed=seed,
-            needs_targets=needs_targets,
+            non_finite=non_finite,
+            steps=steps_per_epoch,
         )
+        check_dataset_length(dataset, steps_per_epoch)
+        self._check_elements(dataset, role="x", needs_targets=needs_targets)
         validation = None
         if validation_data is not None:
-            validation = self._dataset(
-                validation_data,
-                None,
+            val_x, val_y, val_weight = split_tuple(
+                validation_data, None, None, role="validation_data"
+            )
+            validation = to_dataset(
+                val_x,
+                val_y,
+                sample_weight=val_weight,
                 role="validation_data",
                 batch_size=None
-                if isinstance(validation_data, tf.data.Dataset)
-                else batch_size,
-                shuffle=None,
-                seed=None,
-                needs_targets=needs_targets,
+                if isinstance(val_x, tf.data.Dataset)
+                else validation_batch_size or batch_size,
+                non_finite=non_finite,
+                steps=validation_steps,
             )
-            epoch_batches(validation, None, role="validation_data")
-        self._build(dataset)
-        session = Session.open(self._engines, user_callbacks, training=True)
-        with self._scope():
+            check_dataset_length(validation, validation_steps, role="validation_data")
+            self._check_elements(
+                validation, role="validation_data", needs_targets=needs_targets
+            )
+        self._engine.build(dataset.element_spec)
+        require_loss(self._model, action="fit")
+        run = self._engine.run(user_callbacks, training=True)
+        with self._engine.scope():
             return self._loop.fit(
-                session,
+                run,
                 dataset,
                 epochs=epochs,
                 initial_epoch=initial_epoch,
                 steps_per_epoch=steps_per_epoch,
                 validation=validation,
+                validation_steps=validation_steps,
                 validation_freq=validation_freq,
                 verbose=verbose,
             )
 
     def evaluate(
         self,
-        x: Any,
+        x: Any = None,
         y: Any = None,
         *,
         batch_size: int | None = None,
         verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
-    ) -> dict[str, float]:
+        return_dict: bool = True,
+        non_finite: str = "raise",
+    ) -> Any:
         """Compute the loss and metrics on data, without updating the model.
 
         Args:
             x: data in any form `fit` takes.
-            y: the targets when ``x`` is an array.
+            y: the targets, for arrays.
             batch_size: batch size for arrays (default 32).
             verbose: 0, 1 or ``"auto"`` (progress bar), as in ``evaluate``.
+            sample_weight: a weight per sample, for arrays.
+            steps: batches to evaluate (default: all).
             callbacks: callbacks for the ``on_test_*`` hooks.
+            return_dict: return ``{"loss": ..., "<metric>": ...}`` (default,
+                where Keras defaults to a list), else Keras' list.
+            non_finite: ``"raise"`` or ``"drop"`` array rows with NaN or Inf.
 
         Returns:
-            ``{"loss": ..., "<metric>": ...}`` as Python floats, keys sorted,
-            as ``model.evaluate(return_dict=True)``.
+            The results as Python floats: a dict with sorted keys, or (with
+            ``return_dict=False``) ``model.evaluate``'s list.
 
         Raises:
-            ArgumentTypeError: for data or callbacks of the wrong type.
-            ConfigError: for ``batch_size`` given with a dataset, or an
-                endless dataset.
+            ArgumentTypeError: for callbacks of the wrong type.
+            ConfigError: for ``batch_size`` given with a dataset, an endless
+                dataset without ``steps``, or a model with no loss.
             DataError: for data that does not fit the model.
 
         Examples:
@@ -430,19 +471,27 @@ class Trainer:
         """
         user_callbacks = check_callbacks(callbacks)
         verbose = check_verbose(verbose)
-        dataset = self._dataset(
+        steps = _optional_positive("steps", steps)
+        x, y, sample_weight = split_tuple(x, y, sample_weight, role="x")
+        dataset = to_dataset(
             x,
             y,
+            sample_weight=sample_weight,
             role="x",
             batch_size=batch_size,
-            shuffle=None,
-            seed=None,
-            needs_targets=self._needs_targets(),
+            non_finite=non_finite,
+            steps=steps,
         )
-        self._build(dataset)
-        session = Session.open(self._engines, user_callbacks, training=False)
-        with self._scope():
-            return self._loop.evaluate(session, dataset, verbose=verbose)
+        check_dataset_length(dataset, steps)
+        self._check_elements(dataset, role="x", needs_targets=self._needs_targets())
+        self._engine.build(dataset.element_spec)
+        require_loss(self._model, action="evaluate")
+        run = self._engine.run(user_callbacks, training=False)
+        with self._engine.scope():
+            results = self._loop.evaluate(run, dataset, steps=steps, verbose=verbose)
+        if return_dict:
+            return dict(sorted(results.items()))
+        return _compat.flatten_metrics_in_order(self._model, results)
 
     def predict(
         self,
@@ -450,15 +499,18 @@ class Trainer:
         *,
         batch_size: int | None = None,
         verbose: Any = "auto",
+        steps: int | None = None,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
     ) -> Any:
         """Run the model on inputs and return its outputs as NumPy arrays.
 
         Args:
-            x: a ``tf.data.Dataset`` (of inputs, or of ``(x, y)`` whose
-                targets are ignored) or an array (or dict of arrays).
+            x: the inputs in any form `fit` takes (a dataset may also yield
+                ``(x, y)``: the targets are ignored). A tuple is the inputs
+                of a multi-input model, as in ``model.predict``.
             batch_size: batch size for arrays (default 32).
             verbose: 0, 1 or ``"auto"`` (progress bar), as in ``predict``.
+            steps: batches to predict on (default: all).
             callbacks: callbacks for the ``on_predict_*`` hooks.
 
         Returns:
@@ -466,47 +518,62 @@ class Trainer:
             model's outputs.
 
         Raises:
-            ArgumentTypeError: for data or callbacks of the wrong type.
+            ArgumentTypeError: for callbacks of the wrong type.
             ConfigError: for ``batch_size`` given with a dataset, or an
-                endless dataset.
+                endless dataset without ``steps``.
             DataError: for data that does not fit the model.
 
         Examples:
             >>> import keras
             >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)])
-            >>> trainer = tfs.Trainer(model, "custom", loss="mse")
+            >>> trainer = tfs.Trainer(model, "custom")
             >>> trainer.predict(np.zeros((5, 2), "float32"), verbose=0).shape
             (5, 3)
         """
         user_callbacks = check_callbacks(callbacks)
         verbose = check_verbose(verbose)
-        if isinstance(x, tuple):
-            raise ArgumentTypeError(
-                f"`x` for predict must be the inputs alone, got a tuple of "
-                f"{len(x)} items. Pass x, not (x, y)."
-            )
-        dataset = self._dataset(
-            x,
-            None,
-            role="x",
-            batch_size=batch_size,
-            shuffle=None,
-            seed=None,
-            needs_targets=False,
-        )
-        session = Session.open(self._engines, user_callbacks, training=False)
-        with self._scope():
-            return self._loop.predict(session, dataset, verbose=verbose)
+        steps = _optional_positive("steps", steps)
+        dataset = to_dataset(x, role="x", batch_size=batch_size, steps=steps)
+        check_dataset_length(dataset, steps)
+        self._check_elements(dataset, role="x", needs_targets=False)
+        run = self._engine.run(user_callbacks, training=False)
+        with self._engine.scope():
+            return self._loop.predict(run, dataset, steps=steps, verbose=verbose)
 
     def __repr__(self) -> str:
         return f"Trainer(model={self._model.name!r}, loop={self.loop!r})"
+
+
+def _options(options: TrainerOptions | None, **given: Any) -> TrainerOptions:
+    """The Trainer's options: ``options=``, or the keywords, not both."""
+    given = {name: value for name, value in given.items() if value is not None}
+    if options is None:
+        return TrainerOptions(**given)
+    if not isinstance(options, TrainerOptions):
+        raise ArgumentTypeError(
+            f"`options` must be a TrainerOptions, got {describe(options)} of type "
+            f"{type(options).__name__}. Pass options=TrainerOptions(...)."
+        )
+    clashes = [
+        name for name, value in given.items() if getattr(options, name) != value
+    ]
+    if clashes:
+        raise ConfigError(
+            f"{', '.join(f'`{n}`' for n in clashes)} given both as keyword and in "
+            f"`options` with different values; set each in one place."
+        )
+    return options
+
+
+def _optional_positive(name: str, value: int | None) -> int | None:
+    return None if value is None else check_positive_int(name, value)
 
 
 def _resolve_strategy(
     model: keras.Model, strategy: object
 ) -> tf.distribute.Strategy | None:
     """The strategy to run under: the given one, or the one the model was built in."""
-    built_in = getattr(model, "_distribute_strategy", None)
+    built_in = _compat.strategy_of(model)
     if strategy is None:
         return built_in
     if not isinstance(strategy, tf.distribute.Strategy):
@@ -524,38 +591,18 @@ def _resolve_strategy(
 
 
 def _split_last(
-    x: Any, y: Any, fraction: float
-) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+    x: Any, y: Any, sample_weight: Any, fraction: float
+) -> tuple[tuple[Any, Any, Any], tuple[Any, Any, Any]]:
     """Hold out the last ``fraction`` of the samples, as ``fit`` does."""
-    if isinstance(x, tf.data.Dataset):
+    if not is_arrays((x, y, sample_weight)):
         raise ConfigError(
-            "`validation_split` needs arrays; `x` is a tf.data.Dataset. Split it "
-            "with tfs.data.split(...) or pass validation_data=."
+            f"`validation_split` needs arrays; `x` is {type(x).__name__}. Split "
+            f"the data with tfs.data.split(...) and pass validation_data=."
         )
-    if isinstance(x, tuple) and y is None and len(x) == 2:
-        x, y = x
-    rows = len(next(iter(x.values()))) if isinstance(x, Mapping) else len(x)
-    cut = math.floor(rows * (1.0 - fraction))
-    if cut == 0:  # floor() always leaves at least one validation sample
-        raise ConfigError(
-            f"`validation_split={fraction}` of {rows} samples leaves no training "
-            f"samples; pass a smaller fraction or more data."
+    try:
+        train, validation = _compat.train_validation_split(
+            (x, y, sample_weight), validation_split=fraction
         )
-
-    def head(a: Any) -> Any:
-        return (
-            {k: np.asarray(v)[:cut] for k, v in a.items()}
-            if isinstance(a, Mapping)
-            else np.asarray(a)[:cut]
-        )
-
-    def tail(a: Any) -> Any:
-        return (
-            {k: np.asarray(v)[cut:] for k, v in a.items()}
-            if isinstance(a, Mapping)
-            else np.asarray(a)[cut:]
-        )
-
-    if y is None:
-        return (head(x), None), (tail(x), None)
-    return (head(x), head(y)), (tail(x), tail(y))
+    except ValueError as error:
+        raise DataError(f"`validation_split={fraction}`: {error}") from None
+    return tuple(train), tuple(validation)  # type: ignore[return-value]

@@ -1,9 +1,10 @@
-"""``jit_compile="auto"`` in the custom loop: the timed trial of whole-step XLA.
+"""Whole-step XLA in the custom loop: the op rule (``"auto"``) and the timed trial.
 
-The trial waits for a ``fit`` call with half a minute of training left; these
-tests set that threshold to 0 (``eager_trial``), and force the outcome through
-the margin where the outcome is what they check. Op determinism (on in this
-suite) rules XLA out, so the tests that run a trial turn it off.
+``"auto"`` decides in the first ``fit`` call of at least
+``WHOLE_STEP_MIN_STEPS`` steps; these tests set that to 0 (``eager_rule``).
+``"autotune"`` waits for half a minute of training left; ``eager_trial`` sets
+that to 0, and ``force`` makes the timing's verdict certain. Op determinism
+(on in this suite) rules XLA out, so these tests turn it off.
 """
 
 from __future__ import annotations
@@ -16,20 +17,26 @@ import pytest
 import tensorflow as tf
 
 import tfstarter as tfs
-from tfstarter.training import _xla_trial
-from tfstarter.training._custom_loop import CustomLoop
-from tfstarter.training._xla_trial import is_random_op, random_ops
+from tfstarter.training._compiled import Functions
+from tfstarter.training.xla import _autotune, _whole_step
+from tfstarter.training.xla._ops import is_random_op, op_types, random_ops
 
 BATCHES = 40
 STEPS_PER_CALL = 2  # 20 calls per epoch: the trial ends inside the first epoch
 
 
 @pytest.fixture
+def eager_rule(monkeypatch, without_op_determinism):
+    """Let ``"auto"`` decide in any fit call."""
+    monkeypatch.setattr(_whole_step, "WHOLE_STEP_MIN_STEPS", 0)
+
+
+@pytest.fixture
 def eager_trial(monkeypatch, without_op_determinism):
     """Start the trial in any fit call (no minimum of training left), one call
     per timed round."""
-    monkeypatch.setattr(_xla_trial, "TRIAL_MIN_SECONDS", 0.0)
-    monkeypatch.setattr(_xla_trial, "ROUND_STEPS", 1)
+    monkeypatch.setattr(_autotune, "TRIAL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(_autotune, "ROUND_STEPS", 1)
 
 
 @pytest.fixture
@@ -38,7 +45,7 @@ def force(monkeypatch):
 
     def set_outcome(outcome):
         margin = 1e9 if outcome == "xla" else 0.0
-        monkeypatch.setattr(_xla_trial, "XLA_MARGIN", margin)
+        monkeypatch.setattr(_autotune, "XLA_MARGIN", margin)
 
     return set_outcome
 
@@ -82,14 +89,14 @@ def test_trial_keeps_one_form_and_trains_like_the_plain_step(
     reference = model_factory(optimizer=keras.optimizers.Adam(0.01))
     _train(reference, dataset, jit_compile=False, **options)
     model = model_factory(optimizer=keras.optimizers.Adam(0.01))
-    trainer = _train(model, dataset, **options)
+    trainer = _train(model, dataset, jit_compile="autotune", **options)
     status = trainer.xla
     assert status.decided
     assert status.whole_step is (outcome == "xla")
     assert status.update
     assert set(status.seconds_per_step) == {"xla", "plain"}
     assert all(seconds > 0 for seconds in status.seconds_per_step.values())
-    assert re.search(r"whole-step XLA took [\d.]+ ms per step", status.reason)
+    assert re.search(r"timed: whole-step XLA took [\d.]+ ms per step", status.reason)
     # Every batch ran once, on one of the two forms of the same update.
     updates = 2 * BATCHES // options.get("gradient_accumulation_steps", 1)
     assert int(model.optimizer.iterations) == updates
@@ -98,28 +105,67 @@ def test_trial_keeps_one_form_and_trains_like_the_plain_step(
     assert trainer.trace_counts["train"] == 2
 
 
-@pytest.mark.usefixtures("eager_trial")
-def test_xla_runs_every_call_but_each_epochs_last(
-    force, monkeypatch, model_factory, data
-):
-    force("xla")
+@pytest.mark.usefixtures("eager_rule")
+@pytest.mark.parametrize("options", list(OPTIONS.values()), ids=list(OPTIONS))
+def test_rule_chooses_xla_and_trains_like_the_plain_step(options, model_factory, data):
+    dataset = _dataset(data)
+    reference = model_factory(optimizer=keras.optimizers.Adam(0.01))
+    _train(reference, dataset, jit_compile=False, **options)
+    model = model_factory(optimizer=keras.optimizers.Adam(0.01))
+    trainer = _train(model, dataset, **options)
+    status = trainer.xla
+    assert (status.whole_step, status.update, status.decided) == (True, True, True)
+    assert status.seconds_per_step == {}
+    assert status.reason.endswith(
+        "whole-step XLA chosen: the step draws no random numbers and holds no op "
+        "that runs slower under XLA on a CPU"
+    )
+    updates = 2 * BATCHES // options.get("gradient_accumulation_steps", 1)
+    assert int(model.optimizer.iterations) == updates
+    _assert_close(model.get_weights(), reference.get_weights())
+    assert trainer.trace_counts["train"] == 2
+
+
+def _run_twice(model_factory, data):
+    weights = []
+    for _ in range(2):
+        trainer = _train(model_factory(), _dataset(data), epochs=2)
+        weights.append(trainer.model.get_weights())
+    return weights
+
+
+@pytest.mark.usefixtures("eager_rule")
+def test_rule_is_repeatable(model_factory, data):
+    first, second = _run_twice(model_factory, data)
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _spy_forms(monkeypatch, trainer_box):
     forms = []
-    execute = CustomLoop._execute
+    original = Functions.__call__
 
-    def spy(self, functions, iterator, execution, num_batches):
-        compiled = next(iter(trainer._engines._compiled.values()))
-        xla = compiled._training_xla is not None and functions is compiled._training_xla
-        forms.append((execution.end, "xla" if xla else "plain"))
-        return execute(self, functions, iterator, execution, num_batches)
+    def spy(self, iterator, call):
+        chooser = next(iter(trainer_box[0]._engine._compiled.values())).train
+        if self is chooser.plain or self is chooser._xla:
+            xla = self is chooser._xla
+            forms.append((call.begin + (call.steps or 1) - 1, "xla" if xla else "plain"))
+        return original(self, iterator, call)
 
-    monkeypatch.setattr(CustomLoop, "_execute", spy)
+    monkeypatch.setattr(Functions, "__call__", spy)
+    return forms
+
+
+@pytest.mark.usefixtures("eager_rule")
+def test_xla_runs_every_call_but_the_data_ending_batch(monkeypatch, model_factory, data):
+    box = []
+    forms = _spy_forms(monkeypatch, box)
     trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=STEPS_PER_CALL)
+    box.append(trainer)
     trainer.fit(_dataset(data), epochs=3, verbose=0)
     last = BATCHES - 1
     # The last batch of each epoch (a short one here) runs plain, on its own.
     assert [form for end, form in forms if end == last] == ["plain"] * 3
-    # After the trial (in the first epoch), every other batch runs XLA: the
-    # third epoch is 19 calls, the last call's first batch, then its last.
     third = forms[-(BATCHES // STEPS_PER_CALL + 1) :]
     assert [form for _, form in third] == ["xla"] * 20 + ["plain"]
     assert [end for end, _ in third][-2:] == [last - 1, last]
@@ -128,13 +174,15 @@ def test_xla_runs_every_call_but_each_epochs_last(
 @pytest.mark.usefixtures("eager_trial")
 def test_an_epoch_of_one_call_still_gets_a_trial(force, model_factory, data):
     force("xla")
-    trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=64)
+    trainer = tfs.Trainer(
+        model_factory(), "custom", steps_per_execution=64, jit_compile="autotune"
+    )
     trainer.fit(_dataset(data), epochs=12, verbose=0)  # 40 batches: one call
     assert trainer.xla.whole_step
     assert int(trainer.model.optimizer.iterations) == 12 * BATCHES
 
 
-@pytest.mark.usefixtures("eager_trial")
+@pytest.mark.usefixtures("eager_rule")
 def test_a_step_with_random_numbers_keeps_the_plain_graph(model_factory, data):
     dataset = _dataset(data)
     reference = model_factory(dropout=0.3)
@@ -160,7 +208,7 @@ class _NumpySquare(keras.layers.Layer):
         return tf.ensure_shape(y, x.shape)
 
 
-@pytest.mark.usefixtures("eager_trial")
+@pytest.mark.usefixtures("eager_rule")
 def test_a_step_xla_cannot_compile_runs_plain_on_the_same_batch(data):
     def model():
         keras.utils.set_random_seed(3)
@@ -190,22 +238,32 @@ def test_a_step_xla_cannot_compile_runs_plain_on_the_same_batch(data):
 
 
 @pytest.mark.usefixtures("without_op_determinism")
-def test_a_short_fit_does_not_start_the_trial(model_factory, data):
+def test_a_short_fit_does_not_decide(model_factory, data):
     trainer = _train(model_factory(), _dataset(data))
     status = trainer.xla
     assert not status.decided
     assert not status.whole_step
     assert status.reason.endswith(
-        "not tried yet: the trial starts in a fit call with at least 30 s of "
-        "training left"
+        "not decided yet: decided in the first fit call of at least 2000 steps"
     )
     assert trainer.trace_counts["train"] == 1
+
+
+@pytest.mark.usefixtures("without_op_determinism")
+def test_a_short_fit_does_not_start_the_trial(model_factory, data):
+    trainer = _train(model_factory(), _dataset(data), jit_compile="autotune")
+    assert trainer.xla.reason.endswith(
+        "not decided yet: the trial starts in a fit call with at least 30 s of "
+        "training left"
+    )
 
 
 @pytest.mark.usefixtures("eager_trial")
 def test_a_trial_goes_on_in_the_next_fit_call(force, model_factory, data):
     force("xla")
-    trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=8)
+    trainer = tfs.Trainer(
+        model_factory(), "custom", steps_per_execution=8, jit_compile="autotune"
+    )
     dataset = _dataset(data)  # 5 calls per epoch, 4 of them not the last
     trainer.fit(dataset, epochs=1, verbose=0)
     assert not trainer.xla.decided
@@ -256,6 +314,7 @@ def test_no_trial_with_a_layer_that_does_not_support_xla():
     ("loop", "jit_compile", "expected"),
     [
         ("fit", "auto", (False, True, True)),
+        ("custom", "autotune", (False, True, False)),
         ("custom", "auto", (False, True, False)),
         ("fit", True, (True, True, True)),
         ("custom", True, (True, True, True)),
@@ -268,7 +327,9 @@ def test_status_before_training(loop, jit_compile, expected, model_factory):
     assert isinstance(status, tfs.training.XlaStatus)
     assert (status.whole_step, status.update, status.decided) == expected
     if loop == "fit" and jit_compile == "auto":
-        assert status.reason.endswith("whole-step XLA is only tried by the custom loop")
+        assert status.reason.endswith(
+            "whole-step XLA is only considered by the custom loop"
+        )
 
 
 @pytest.mark.parametrize(
@@ -294,7 +355,26 @@ def test_is_random_op(op_type, random):
 def test_random_ops_looks_inside_called_functions():
     inner = tf.function(lambda x: tf.nn.experimental.stateless_dropout(x, 0.5, [1, 2]))
     outer = tf.function(lambda x: inner(x) * 2.0)
-    found = random_ops(outer.get_concrete_function(tf.TensorSpec([4])))
+    found = random_ops(op_types(outer.get_concrete_function(tf.TensorSpec([4]))))
     assert "StatelessRandomUniformV2" in found
     plain = tf.function(lambda x: tf.nn.relu(x) * 2.0)
-    assert random_ops(plain.get_concrete_function(tf.TensorSpec([4]))) == []
+    assert random_ops(op_types(plain.get_concrete_function(tf.TensorSpec([4])))) == []
+
+
+@pytest.mark.usefixtures("eager_rule")
+def test_a_step_with_slow_ops_keeps_the_plain_graph(data):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(8),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(3),
+        ]
+    )
+    model.compile(
+        optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
+    trainer = _train(model, _dataset(data))
+    assert not trainer.xla.whole_step
+    assert "holds ops that run slower under XLA on a CPU" in trainer.xla.reason

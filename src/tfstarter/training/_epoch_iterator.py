@@ -1,0 +1,202 @@
+"""`EpochIterator`: one object owns the epoch, for the custom loop.
+
+Separation of concerns (as in ``keras/src/trainers/epoch_iterator.py``, whose
+rules this follows to the batch):
+
+- the `Trainer` turns what the user passed into one batched
+  ``tf.data.Dataset`` (``_data.py``);
+- the epoch iterator knows how many batches an epoch reads (the data's
+  length, ``steps_per_epoch``, ``keras.config.set_max_steps_per_epoch``),
+  which iterator they come from (a new one per epoch, or one that carries
+  over between epochs under ``steps_per_epoch``), and cuts the epoch into
+  compiled calls of at most ``steps_per_execution`` steps: the `Call`\\ s,
+  with the batch indices the hooks report;
+- the engine's compiled functions run a call's steps;
+- the loop calls the hooks around each call.
+
+Why our own code: Keras' ``EpochIterator`` builds its own data adapter from
+raw arrays and leaves the length of a short call to its compiled function,
+which reads every batch as an optional to find out. Ours knows the length of
+every call of data whose length is known, so those calls read exactly that
+many batches without optionals (faster), and only data of unknown length runs
+the optional form. ``tests/training/test_epoch_iterator.py`` checks the plan
+against Keras' own iterator.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+_RAN_OUT = (
+    "Your input ran out of data; interrupting training. Make sure that your "
+    "dataset or generator can generate at least `steps_per_epoch * epochs` "
+    "batches. You may need to use the `.repeat()` function when building your "
+    "dataset."
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One compiled call: the batches it runs and the indices the hooks report.
+
+    Attributes:
+        begin: index of its first batch in the epoch (``on_*_batch_begin``).
+        end: ``begin + steps_per_execution - 1`` (``on_*_batch_end``), as in
+            Keras, also for a short last call.
+        steps: how many batches it runs; ``None`` for data of unknown length:
+            up to ``limit``, until the data runs out.
+        limit: ``steps_per_execution``.
+        reaches_end: whether its last batch is the last of finite data of
+            known length (a batch that may be short).
+
+    Examples:
+        >>> Call(begin=4, end=7, steps=2, limit=4).steps
+        2
+    """
+
+    begin: int
+    end: int
+    steps: int | None
+    limit: int
+    reaches_end: bool = False
+
+
+def data_length(dataset: tf.data.Dataset) -> int | None:
+    """The number of batches of ``dataset``: ``-1`` endless, ``None`` unknown.
+
+    Examples:
+        >>> data_length(tf.data.Dataset.range(10).batch(4))
+        3
+        >>> data_length(tf.data.Dataset.range(3).repeat())
+        -1
+        >>> data_length(tf.data.Dataset.range(9).filter(lambda i: i > 2)) is None
+        True
+    """
+    cardinality = int(dataset.cardinality())
+    if cardinality == tf.data.UNKNOWN_CARDINALITY:
+        return None
+    if cardinality == tf.data.INFINITE_CARDINALITY:
+        return -1
+    return cardinality
+
+
+def capped_steps_per_epoch(steps_per_epoch: int | None) -> int | None:
+    """``steps_per_epoch`` capped by ``keras.config.set_max_steps_per_epoch``.
+
+    Warns as ``fit`` does when the cap applies.
+
+    Examples:
+        >>> capped_steps_per_epoch(5)
+        5
+    """
+    cap = keras.config.max_steps_per_epoch()
+    if cap and (not steps_per_epoch or cap < steps_per_epoch):
+        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        return int(cap)
+    return steps_per_epoch
+
+
+class EpochIterator:
+    """Cuts each epoch of a dataset into compiled calls, as Keras ``fit`` does.
+
+    Args:
+        dataset: the batched data.
+        steps_per_epoch: batches per epoch, or ``None`` (until the data ends).
+            With it, one iterator carries over from epoch to epoch until the
+            data runs out (then a new one starts with the next epoch), and an
+            epoch that runs out early ends there, with Keras' warning.
+        steps_per_execution: batches per compiled call.
+        make_iterator: makes an iterator of ``dataset`` (e.g. distributed).
+
+    Examples:
+        >>> epochs = EpochIterator(tf.data.Dataset.range(10).batch(2), None, 2)
+        >>> [(c.begin, c.end, c.steps) for c, _ in epochs.epoch()]
+        [(0, 1, 2), (2, 3, 2), (4, 5, 1)]
+    """
+
+    def __init__(
+        self,
+        dataset: tf.data.Dataset,
+        steps_per_epoch: int | None,
+        steps_per_execution: int,
+        make_iterator: Callable[[tf.data.Dataset], Any] = iter,
+    ) -> None:
+        self.dataset = dataset
+        self.steps_per_epoch = capped_steps_per_epoch(steps_per_epoch)
+        self.steps_per_execution = steps_per_execution
+        self._make_iterator = make_iterator
+        length = data_length(dataset)
+        self._endless = length == -1
+        self._length = None if length is None or length < 0 else length
+        self._num_batches = self._length
+        self._iterator: Any = None
+        self._seen = 0
+
+    @property
+    def num_batches(self) -> int | None:
+        """Batches per epoch, when known (the progress bar's ``steps``)."""
+        return self.steps_per_epoch or self._num_batches
+
+    @property
+    def known_length(self) -> bool:
+        """Whether every call's number of steps is known before it runs."""
+        return self._length is not None or self._endless
+
+    def reset(self) -> None:
+        """Start over: a new iterator on next use (``evaluate`` does this)."""
+        self._iterator = None
+        self._num_batches = self._length
+        self._seen = 0
+
+    def _call(self, begin: int) -> Call:
+        per_call = self.steps_per_execution
+        end = begin + per_call - 1
+        if self._endless:
+            return Call(begin, end, per_call, per_call)
+        if self._length is None:
+            return Call(begin, end, None, per_call)
+        steps = min(per_call, self._length - self._seen)
+        return Call(begin, end, steps, per_call, self._seen + steps == self._length)
+
+    def epoch(self) -> Iterator[tuple[Call, Any]]:
+        """Yield ``(call, iterator)`` for each compiled call of one epoch."""
+        per_call = self.steps_per_execution
+        steps = self.steps_per_epoch or self._num_batches or -1
+        if steps > 0:
+            if self._iterator is None or self.steps_per_epoch is None:
+                self._iterator = self._make_iterator(self.dataset)
+                self._seen = 0
+            for begin in range(0, steps, per_call):
+                if self._num_batches and self._seen >= self._num_batches:
+                    if self.steps_per_epoch:
+                        warnings.warn(_RAN_OUT, stacklevel=2)
+                    break
+                call = self._call(begin)
+                self._seen += per_call
+                yield call, self._iterator
+            if self._num_batches and self._seen >= self._num_batches:
+                self._iterator = None
+                self._seen = 0
+            return
+        iterator = self._make_iterator(self.dataset)
+        begin = 0
+        while True:
+            self._seen = begin + per_call
+            yield self._call(begin), iterator
+            begin += per_call
+
+    def ran_out(self) -> None:
+        """Note that a call found no data left: the epoch ends, as in Keras.
+
+        The first time, data of unknown length learns its length from it.
+        """
+        if self._num_batches is None:
+            self._num_batches = self._seen
+        warnings.warn(_RAN_OUT, stacklevel=2)
+        self._iterator = None

@@ -1,0 +1,18 @@
+"""XLA in the Trainer, behind one door: `XlaPolicy` decides, `XlaStatus` reports.
+
+- `XlaUpdate`: the optimizer's weight update compiled on its own
+  (``jit_compile="auto"``), in both loops, where it is safe.
+- `WholeStep`: whether the custom loop runs the whole step XLA-compiled, by
+  a deterministic rule read from the step's ops (``"auto"``) or by a timed
+  trial (``"autotune"``, opt-in, not repeatable).
+- `XlaStatus`: what `tfstarter.Trainer.xla` reports.
+"""
+
+from __future__ import annotations
+
+from tfstarter.training.xla._policy import XlaPolicy
+from tfstarter.training.xla._status import XlaStatus
+from tfstarter.training.xla._update import XlaUpdate
+from tfstarter.training.xla._whole_step import SLOWER_UNDER_XLA, WholeStep
+
+__all__ = ["SLOWER_UNDER_XLA", "WholeStep", "XlaPolicy", "XlaStatus", "XlaUpdate"]
