@@ -81,5 +81,8 @@ def test_norm_is_reported_before_clipping(model_factory, dataset):
 def test_plain_keras_callbacks_do_not_turn_the_probe_on(model_factory, dataset):
     trainer = tfs.Trainer(model_factory(), "custom")
     trainer.fit(dataset, verbose=0, callbacks=[keras.callbacks.History()])
-    assert trainer._engine.run([keras.callbacks.History()], training=True).step.probe is None
+    assert (
+        trainer._engine.run([keras.callbacks.History()], training=True).step.probe
+        is None
+    )
     assert trainer.trace_counts["train"] == 1

@@ -23,7 +23,11 @@ LOOPS = ["fit", "custom"]
 def _regression(lr=0.01, seed=0):
     keras.utils.set_random_seed(seed)
     model = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)]
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1),
+        ]
     )
     model.compile(optimizer=keras.optimizers.SGD(lr), loss="mse")
     return model

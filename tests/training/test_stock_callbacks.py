@@ -164,7 +164,11 @@ def test_terminate_on_nan_stops_quietly(loop, dataset, spy_factory):
     spy = spy_factory()
     keras.utils.set_random_seed(7)
     model = keras.Sequential(
-        [keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)]
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(3),
+        ]
     )
     model.compile(
         optimizer=keras.optimizers.SGD(0.1),

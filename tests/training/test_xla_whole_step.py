@@ -149,7 +149,9 @@ def _spy_forms(monkeypatch, trainer_box):
         chooser = next(iter(trainer_box[0]._engine._compiled.values())).train
         if self is chooser.plain or self is chooser._xla:
             xla = self is chooser._xla
-            forms.append((call.begin + (call.steps or 1) - 1, "xla" if xla else "plain"))
+            forms.append(
+                (call.begin + (call.steps or 1) - 1, "xla" if xla else "plain")
+            )
         return original(self, iterator, call)
 
     monkeypatch.setattr(Functions, "__call__", spy)
@@ -157,7 +159,9 @@ def _spy_forms(monkeypatch, trainer_box):
 
 
 @pytest.mark.usefixtures("eager_rule")
-def test_xla_runs_every_call_but_the_data_ending_batch(monkeypatch, model_factory, data):
+def test_xla_runs_every_call_but_the_data_ending_batch(
+    monkeypatch, model_factory, data
+):
     box = []
     forms = _spy_forms(monkeypatch, box)
     trainer = tfs.Trainer(model_factory(), "custom", steps_per_execution=STEPS_PER_CALL)
@@ -373,7 +377,8 @@ def test_a_step_with_slow_ops_keeps_the_plain_graph(data):
         ]
     )
     model.compile(
-        optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        optimizer="sgd",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     trainer = _train(model, _dataset(data))
     assert not trainer.xla.whole_step

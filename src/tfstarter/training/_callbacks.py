@@ -9,23 +9,13 @@ global norm. It is still a Keras callback, so it can be passed to
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import keras
 import numpy as np
 import numpy.typing as npt
 
 from tfstarter._checks import describe
 from tfstarter.errors import ArgumentTypeError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _keras_default(method: F) -> F:
-    """Mark a no-op hook as a default, as Keras marks its own (not an override)."""
-    method._is_default = True  # type: ignore[attr-defined]
-    return method
+from tfstarter.training import _compat
 
 
 class Callback(keras.callbacks.Callback):  # type: ignore[misc]
@@ -61,7 +51,7 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
         2
     """
 
-    @_keras_default
+    @_compat.keras_default
     def on_gradient_norm(self, batch: int, norm: float) -> None:
         """Called with the global L2 norm of the last batch's gradients.
 
@@ -71,7 +61,7 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
             norm: ``sqrt(sum of squares of every gradient element)``.
         """
 
-    @_keras_default
+    @_compat.keras_default
     def on_gradients(
         self, batch: int, gradients: dict[str, npt.NDArray[np.float32]]
     ) -> None:

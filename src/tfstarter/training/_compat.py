@@ -11,7 +11,8 @@ else. ``tests/training/test_compat.py`` pins them on the installed Keras.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import keras
 
@@ -146,7 +147,7 @@ def compiled_metrics(model: Any) -> Any:
 def compile_token(model: Any) -> tuple[int, int, int]:
     """Identifies one ``compile()``: a recompiled model needs new functions."""
     return (
-        id(model.optimizer),
+        id(getattr(model, "optimizer", None)),
         id(loss_tracker(model)),
         id(getattr(model, "_compile_metrics", None)),
     )
@@ -192,6 +193,15 @@ def jit_unsupported_reason(model: Any) -> str | None:
     if unsupported:
         return f"layers {unsupported} do not support XLA"
     return xla_environment_reason()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def keras_default(method: F) -> F:
+    """Mark a no-op hook as a default, as Keras marks its own base hooks."""
+    method._is_default = True  # type: ignore[attr-defined]
+    return method
 
 
 def is_keras_default(method: Any) -> bool:
@@ -298,3 +308,17 @@ def no_merge_call() -> bool:
     import tensorflow as tf
 
     return bool(tf.__internal__.distribute.strategy_supports_no_merge_call())
+
+
+def is_keras_optimizer(optimizer: Any) -> bool:
+    """Whether ``optimizer`` is one of Keras' own classes (not a user subclass).
+
+    Examples:
+        >>> is_keras_optimizer(keras.optimizers.Adam())
+        True
+        >>> class Mine(keras.optimizers.SGD):
+        ...     pass
+        >>> is_keras_optimizer(Mine())
+        False
+    """
+    return type(optimizer).__module__.startswith("keras.src.optimizers.")

@@ -165,7 +165,7 @@ def _last_of_rest(one: Any) -> Any:
 
 def _read_ahead(iterator: Any, limit: Any) -> Any:
     """The next batch as an optional if the call may run another step."""
-    return _next_if(iterator, 1 < limit, None)
+    return _next_if(iterator, limit > 1, None)
 
 
 def _next_if(iterator: Any, condition: Any, otherwise: Any) -> Any:
@@ -190,7 +190,10 @@ def _collect_many(one: Any) -> Any:
 
         def body(i: Any, *arrays: Any) -> Any:
             outputs = tf.nest.flatten(one(iterator.get_next()))
-            return (i + 1, *(a.write(i, o) for a, o in zip(arrays, outputs, strict=True)))
+            return (
+                i + 1,
+                *(a.write(i, o) for a, o in zip(arrays, outputs, strict=True)),
+            )
 
         _, *arrays = tf.while_loop(
             lambda i, *_: i < steps, body, (tf.constant(1), *arrays)

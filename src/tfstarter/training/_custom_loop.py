@@ -104,7 +104,9 @@ class CustomLoop:
         callbacks.on_train_begin()
         start = _compat.initial_epoch_override(model) or initial_epoch
         per_epoch = epoch_iterator.num_batches or 0
-        train = compiled.train.function(epoch_iterator, max(epochs - start, 0) * per_epoch)
+        train = compiled.train.function(
+            epoch_iterator, max(epochs - start, 0) * per_epoch
+        )
         training_logs: dict[str, Any] | None = None
         logs: Any = {}
         for epoch in range(start, epochs):
@@ -202,7 +204,9 @@ class CustomLoop:
                 break
         callbacks.on_predict_end()
         if not outputs:
-            raise DataError("the data to predict on yielded no batches; pass some data.")
+            raise DataError(
+                "the data to predict on yielded no batches; pass some data."
+            )
         return tf.nest.map_structure(
             lambda *parts: np.concatenate([np.asarray(p) for p in parts], axis=0),
             *outputs,

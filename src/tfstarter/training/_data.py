@@ -45,9 +45,11 @@ def _is_scalar_list(value: object) -> bool:
 
 
 def _is_array(value: object) -> bool:
-    return value is None or isinstance(
-        value, np.ndarray | tf.Tensor | tf.RaggedTensor | tf.SparseTensor
-    ) or (hasattr(value, "__array__") and not isinstance(value, tf.data.Dataset))
+    return (
+        value is None
+        or isinstance(value, np.ndarray | tf.Tensor | tf.RaggedTensor | tf.SparseTensor)
+        or (hasattr(value, "__array__") and not isinstance(value, tf.data.Dataset))
+    )
 
 
 def _normalise(value: Any) -> Any:
@@ -79,7 +81,9 @@ def is_arrays(structure: Any) -> bool:
     return all(_is_array(leaf) for leaf in leaves)
 
 
-def split_tuple(x: Any, y: Any, sample_weight: Any, *, role: str) -> tuple[Any, Any, Any]:
+def split_tuple(
+    x: Any, y: Any, sample_weight: Any, *, role: str
+) -> tuple[Any, Any, Any]:
     """Read a tuple ``x`` given without ``y`` as ``(x, y[, sample_weight])``.
 
     As ``validation_data`` is read in ``fit``. (Keras reads a tuple ``x`` as
@@ -346,7 +350,9 @@ def _from_arrays(
     names = _paths((x, y, sample_weight), role)
     leaves = tf.nest.flatten((x, y, sample_weight))
     leaves = [_dense(leaf, name) for leaf, name in zip(leaves, names, strict=True)]
-    present = [(n, leaf) for n, leaf in zip(names, leaves, strict=True) if leaf is not None]
+    present = [
+        (n, leaf) for n, leaf in zip(names, leaves, strict=True) if leaf is not None
+    ]
     if not present:
         raise DataError(f"`{role}` holds no arrays; pass the data to train on.")
     rows = {name: _rows(leaf) for name, leaf in present}
@@ -376,16 +382,17 @@ def _from_arrays(
     if not keep.all():
         if not keep.any():
             raise DataError(
-                "every row holds NaN or Inf; nothing would be left after dropping "
-                "them."
+                "every row holds NaN or Inf; nothing would be left after dropping them."
             )
         index = np.flatnonzero(keep)
         leaves = [_take(leaf, index) for leaf in leaves]
         count = int(keep.sum())
     tensors = [_tensor(leaf) for leaf in leaves]
     packed = tf.nest.pack_sequence_as((x, y, sample_weight), tensors)
-    element = packed[:1] if packed[1] is None and packed[2] is None else (
-        packed[:2] if packed[2] is None else packed
+    element = (
+        packed[:1]
+        if packed[1] is None and packed[2] is None
+        else (packed[:2] if packed[2] is None else packed)
     )
 
     @no_autograph
@@ -526,7 +533,9 @@ def check_element_spec(
         return
     given = tf.nest.flatten(x_spec)
     optional = any(spec is None or not isinstance(spec, tf.TypeSpec) for spec in given)
-    optional = optional or any(type(spec).__name__ == "NoneTensorSpec" for spec in given)
+    optional = optional or any(
+        type(spec).__name__ == "NoneTensorSpec" for spec in given
+    )
     if optional:
         return  # None for optional inputs: Keras matches them by structure.
     if len(given) != len(inputs):
@@ -534,7 +543,8 @@ def check_element_spec(
             f"`{role}` yields {len(given)} input tensor(s) "
             f"({_describe_spec(x_spec)}) but the model takes {len(inputs)} "
             f"({', '.join(_shape_text(i.shape) for i in inputs)}). Pass one "
-            f"array per model input."
+            f"array per model input (a tuple or list `x` holds one array per "
+            f"input; to predict, pass x alone, not (x, y))."
         )
     for spec, expected in zip(given, inputs, strict=True):
         if not isinstance(spec, tf.TensorSpec):

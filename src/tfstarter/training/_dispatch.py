@@ -35,8 +35,8 @@ PREDICT_BATCH_HOOKS = ("on_predict_batch_begin", "on_predict_batch_end")
 
 def _dynamic(callback: Any) -> bool:
     """Whether the callback's class makes attributes at lookup time."""
-    cls = type(callback)
-    return (
+    cls: Any = type(callback)
+    return bool(
         cls.__getattribute__ is not object.__getattribute__
         or getattr(cls, "__getattr__", None) is not None
     )

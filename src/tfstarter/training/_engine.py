@@ -126,7 +126,9 @@ class Engine:
             yield
 
     def build(self, element_spec: Any) -> None:
-        """Create every variable before anything is traced."""
+        """Create every variable before anything is traced (compiled models)."""
+        if not self.model.compiled:
+            return
         with self.scope():
             _compat.build_from_spec(self.model, element_spec)
 
@@ -161,7 +163,8 @@ class Engine:
                 NonFiniteWatch(
                     model.weights,
                     check_gradients=not isinstance(
-                        model.optimizer, keras.optimizers.LossScaleOptimizer
+                        getattr(model, "optimizer", None),
+                        keras.optimizers.LossScaleOptimizer,
                     ),
                 )
                 if guarded
@@ -219,7 +222,10 @@ class Engine:
             test=Functions(one_step(step.test, jit_compile=whole, strategy=strategy)),
             predict=Functions(
                 one_step(
-                    step.predict, jit_compile=whole, strategy=strategy, reduction="concat"
+                    step.predict,
+                    jit_compile=whole,
+                    strategy=strategy,
+                    reduction="concat",
                 ),
                 collect=True,
             ),

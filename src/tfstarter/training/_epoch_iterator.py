@@ -9,7 +9,7 @@ rules this follows to the batch):
   length, ``steps_per_epoch``, ``keras.config.set_max_steps_per_epoch``),
   which iterator they come from (a new one per epoch, or one that carries
   over between epochs under ``steps_per_epoch``), and cuts the epoch into
-  compiled calls of at most ``steps_per_execution`` steps: the `Call`\\ s,
+  compiled calls of at most ``steps_per_execution`` steps (each a `Call`),
   with the batch indices the hooks report;
 - the engine's compiled functions run a call's steps;
 - the loop calls the hooks around each call.

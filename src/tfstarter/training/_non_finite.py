@@ -64,13 +64,12 @@ def non_finite_error(
 def _all_finite(tensors: Sequence[Any]) -> Any:
     """One boolean per tensor: whether every element is finite (None: True)."""
     flags = []
-    for tensor in tensors:
-        if tensor is None:
+    for given in tensors:
+        if given is None:
             flags.append(tf.constant(True))
             continue
-        if isinstance(tensor, tf.IndexedSlices):
-            tensor = tensor.values
-        tensor = tf.convert_to_tensor(tensor)
+        values = given.values if isinstance(given, tf.IndexedSlices) else given
+        tensor = tf.convert_to_tensor(values)
         if not tensor.dtype.is_floating:
             flags.append(tf.constant(True))
             continue
@@ -109,7 +108,9 @@ class NonFiniteWatch:
         (0, 'gradient', 0, 0.3...)
     """
 
-    def __init__(self, variables: Sequence[Any], *, check_gradients: bool = True) -> None:
+    def __init__(
+        self, variables: Sequence[Any], *, check_gradients: bool = True
+    ) -> None:
         self.variables = list(variables)
         self.check_gradients = check_gradients
         options = {
@@ -123,8 +124,7 @@ class NonFiniteWatch:
         self._variable = tf.Variable(tf.constant(0, tf.int64), **options)
         self._value = tf.Variable(tf.constant(0.0, tf.float32), **options)
         self._copies = [
-            tf.Variable(tf.zeros(v.shape, v.dtype), **options)
-            for v in self.variables
+            tf.Variable(tf.zeros(v.shape, v.dtype), **options) for v in self.variables
         ]
 
     def variable_name(self, index: int, kind: str) -> str:

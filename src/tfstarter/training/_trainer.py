@@ -171,7 +171,9 @@ class Trainer:
             prepare_model(model, loss=loss, optimizer=optimizer, metrics=metrics)
             if model.compiled:
                 configure_clipping(model.optimizer, opts.clipping)
-                configure_accumulation(model.optimizer, opts.gradient_accumulation_steps)
+                configure_accumulation(
+                    model.optimizer, opts.gradient_accumulation_steps
+                )
             elif opts.clipping is not None or opts.gradient_accumulation_steps != 1:
                 raise ConfigError(
                     "`clipping` and `gradient_accumulation_steps` configure the "
@@ -381,7 +383,9 @@ class Trainer:
             class_weight=class_weight,
             role="x",
             batch_size=batch_size,
-            shuffle=(not isinstance(x, tf.data.Dataset)) if shuffle is None else shuffle,
+            shuffle=(not isinstance(x, tf.data.Dataset))
+            if shuffle is None
+            else shuffle,
             seed=seed,
             non_finite=non_finite,
             steps=steps_per_epoch,
@@ -554,15 +558,23 @@ def _options(options: TrainerOptions | None, **given: Any) -> TrainerOptions:
             f"`options` must be a TrainerOptions, got {describe(options)} of type "
             f"{type(options).__name__}. Pass options=TrainerOptions(...)."
         )
-    clashes = [
-        name for name, value in given.items() if getattr(options, name) != value
-    ]
+    clashes = [name for name, value in given.items() if getattr(options, name) != value]
     if clashes:
         raise ConfigError(
             f"{', '.join(f'`{n}`' for n in clashes)} given both as keyword and in "
             f"`options` with different values; set each in one place."
         )
     return options
+
+
+def _default_shuffle(x: Any, y: Any, sample_weight: Any) -> bool:
+    """``fit``'s ``shuffle=True`` default, where it does something.
+
+    Arrays are reshuffled every epoch and a ``keras.utils.PyDataset``'s batch
+    order too, as in ``fit``; a dataset or a generator cannot be reshuffled
+    (Keras warns that it ignores the default there).
+    """
+    return is_arrays((x, y, sample_weight)) or isinstance(x, keras.utils.PyDataset)
 
 
 def _optional_positive(name: str, value: int | None) -> int | None:
@@ -605,4 +617,4 @@ def _split_last(
         )
     except ValueError as error:
         raise DataError(f"`validation_split={fraction}`: {error}") from None
-    return tuple(train), tuple(validation)  # type: ignore[return-value]
+    return tuple(train), tuple(validation)

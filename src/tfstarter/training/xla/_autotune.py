@@ -87,7 +87,8 @@ class Autotune:
             self._pace.append(seconds / steps)
         if (
             len(self._pace) >= _PACE_MIN
-            and statistics.median(self._pace) * (steps_left - steps) >= TRIAL_MIN_SECONDS
+            and statistics.median(self._pace) * (steps_left - steps)
+            >= TRIAL_MIN_SECONDS
         ):
             self.started = True
         return logs
@@ -95,7 +96,9 @@ class Autotune:
     def round(self, iterator: Any, call: Call) -> Any:
         """Run one call of the next timed round."""
         form = self._rounds[0]
-        logs, seconds = _timed(self.xla if form == "xla" else self.plain, iterator, call)
+        logs, seconds = _timed(
+            self.xla if form == "xla" else self.plain, iterator, call
+        )
         self._round_seconds += seconds
         self._round_steps += call.steps or call.limit
         if self._round_steps >= ROUND_STEPS:

@@ -110,7 +110,9 @@ class XlaPolicy:
         )
         unavailable = self.whole_step_unavailable()
         if unavailable is not None:
-            return XlaStatus(False, update, True, f"{words}; no whole-step XLA: {unavailable}")
+            return XlaStatus(
+                False, update, True, f"{words}; no whole-step XLA: {unavailable}"
+            )
         chooser = self._last
         if chooser is None:
             reason = pending_reason(autotune=self.jit_compile == "autotune")

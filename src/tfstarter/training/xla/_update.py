@@ -29,12 +29,6 @@ import tensorflow as tf
 
 from tfstarter.training import _compat
 
-_KERAS_OPTIMIZERS = "keras.src.optimizers."
-
-
-def _is_keras_own(optimizer: Any) -> bool:
-    return type(optimizer).__module__.startswith(_KERAS_OPTIMIZERS)
-
 
 def xla_update_unavailable(optimizer: Any, strategy: Any = None) -> str | None:
     """Why the update of ``optimizer`` is not XLA-compiled (None: it is).
@@ -55,7 +49,7 @@ def xla_update_unavailable(optimizer: Any, strategy: Any = None) -> str | None:
         return "a MultiOptimizer's parts are chosen when it is built"
     inner = getattr(optimizer, "inner_optimizer", None)
     for candidate in (optimizer, inner):
-        if candidate is not None and not _is_keras_own(candidate):
+        if candidate is not None and not _compat.is_keras_optimizer(candidate):
             name = type(candidate).__name__
             return f"the optimizer ({name}) is not one of Keras' own"
     if strategy is not None:

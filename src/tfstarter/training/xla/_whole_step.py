@@ -136,9 +136,7 @@ class WholeStep:
         self.choice = "xla" if choice == "xla" else "plain"
         self.reason = reason
 
-    def function(
-        self, epochs: EpochIterator, steps: int
-    ) -> Callable[[Any, Call], Any]:
+    def function(self, epochs: EpochIterator, steps: int) -> Callable[[Any, Call], Any]:
         """The train function of one ``fit`` call of ``steps`` steps."""
         if self.choice == "plain" or not epochs.known_length:
             return self.plain
@@ -147,18 +145,18 @@ class WholeStep:
         if self.choice == "pending":
             if steps < WHOLE_STEP_MIN_STEPS:
                 return self.plain
-            self._decide(epochs.dataset.element_spec)
-            if self.choice == "plain":
-                return self.plain
+            return (
+                self._run if self._decide(epochs.dataset.element_spec) else self.plain
+            )
         return self._run
 
-    def _decide(self, element_spec: Any) -> None:
+    def _decide(self, element_spec: Any) -> bool:
         """The op rule: XLA unless the traced step holds random or slow ops."""
         try:
             types = op_types(self.xla.one.get_concrete_function(element_spec))
         except (tf.errors.OpError, ValueError, TypeError) as error:
             self._settle("plain", f"XLA could not trace the step: {_first_line(error)}")
-            return
+            return False
         found = random_ops(types)
         if found:
             self._settle(
@@ -166,7 +164,7 @@ class WholeStep:
                 f"the step draws random numbers ({', '.join(found)}), which XLA "
                 f"draws differently: results would no longer match model.fit",
             )
-            return
+            return False
         slow = sorted((types & SLOWER_UNDER_XLA) | (self._layers & SLOWER_LAYERS))
         if slow:
             self._settle(
@@ -174,12 +172,13 @@ class WholeStep:
                 f"the step holds ops that run slower under XLA on a CPU "
                 f"({', '.join(slow)})",
             )
-            return
+            return False
         self._settle(
             "xla",
             "the step draws no random numbers and holds no op that runs slower "
             "under XLA on a CPU",
         )
+        return True
 
     def _run(self, iterator: Any, call: Call) -> Any:
         """One call with whole-step XLA (its data-ending batch plain)."""
@@ -204,7 +203,9 @@ class WholeStep:
             logs = self.xla.rest(optional, iterator, one)
             self._compiled = True
         except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError) as error:
-            self._settle("plain", f"XLA could not compile the step: {_first_line(error)}")
+            self._settle(
+                "plain", f"XLA could not compile the step: {_first_line(error)}"
+            )
             logs = self.plain.rest(optional, iterator, one)
         steps = call.steps or 1
         if steps == 1:
