@@ -32,6 +32,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "ConfigError",
         "CorruptFileError",
         "DataError",
+        "DataWarning",
         "DatasetNotFoundError",
         "ExportError",
         "TfstarterError",
