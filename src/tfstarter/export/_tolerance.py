@@ -87,6 +87,7 @@ DEFAULT_TOLERANCES = MappingProxyType(
         "h5": Tolerance(atol=1e-5, rtol=1e-5, min_agreement=1.0),
         "keras": Tolerance(atol=1e-5, rtol=1e-5, min_agreement=1.0),
         "saved_model": Tolerance(atol=1e-5, rtol=1e-5, min_agreement=1.0),
+        "onnx": Tolerance(atol=1e-5, rtol=1e-5, min_agreement=1.0),
         "tflite": Tolerance(atol=1e-4, rtol=1e-4, min_agreement=0.99),
         "tflite-float16": Tolerance(atol=5e-3, rtol=5e-3, min_agreement=0.98),
         "tflite-dynamic": Tolerance(atol=2e-2, rtol=5e-2, min_agreement=0.95),
@@ -97,7 +98,7 @@ DEFAULT_TOLERANCES = MappingProxyType(
 
 | key | atol | rtol | min agreement |
 |---|---|---|---|
-| `h5`, `keras`, `saved_model` | 1e-5 | 1e-5 | 100% |
+| `h5`, `keras`, `saved_model`, `onnx` | 1e-5 | 1e-5 | 100% |
 | `tflite` (float32) | 1e-4 | 1e-4 | 99% |
 | `tflite-float16` | 5e-3 | 5e-3 | 98% |
 | `tflite-dynamic` | 2e-2 | 5e-2 | 95% |
