@@ -25,20 +25,27 @@ _LOG_EVERY = 30.0
 _SKIP_IN_SUMMARY = frozenset({"epoch_seconds", "learning_rate"})
 
 
+def _metric_order(name: str) -> tuple[bool, bool, str]:
+    """Training before validation, the loss first in each."""
+    bare = name.removeprefix("val_")
+    return (name.startswith("val_"), bare != "loss", bare)
+
+
 def summary_line(
     epoch: int, epochs: int, logs: dict[str, Any], seconds: float, samples: int
 ) -> str:
     """Return the line that sums up a finished epoch.
 
     Examples:
-        >>> summary_line(0, 5, {"loss": 0.52, "accuracy": 0.81}, 2.0, 1000)
-        'epoch 1/5  loss 0.52  accuracy 81.00%  2.0 s  500 samples/s'
+        >>> logs = {"accuracy": 0.81, "loss": 0.52, "val_loss": 0.61}
+        >>> summary_line(0, 5, logs, 2.0, 1000)
+        'epoch 1/5  loss 0.52  accuracy 81.00%  val_loss 0.61  2.0 s  500 samples/s'
     """
     parts = [f"epoch {epoch + 1}/{epochs}"]
     parts += [
-        f"{name} {format_metric(name, float(value))}"
-        for name, value in logs.items()
-        if name not in _SKIP_IN_SUMMARY and isinstance(value, int | float)
+        f"{name} {format_metric(name, float(logs[name]))}"
+        for name in sorted(logs, key=_metric_order)
+        if name not in _SKIP_IN_SUMMARY and isinstance(logs[name], int | float)
     ]
     if "learning_rate" in logs:
         parts.append(f"lr {float(logs['learning_rate']):.3g}")

@@ -27,7 +27,8 @@ _NATIVE_LOG = re.compile(r"^[IWEF]\d{4} [\d:. ]+\s+\d+ [\w.-]+:\d+\] ")
 _NOISE = re.compile(
     r"absl::InitializeLog|cudart_stub|cuInit|cuda_|CUDA|oneDNN|cpu_feature_guard|"
     r"TF-TRT|fully_quantize|computation placer|Unable to register cu|"
-    r"This TensorFlow binary is optimized|rebuild TensorFlow with the appropriate"
+    r"This TensorFlow binary is optimized|rebuild TensorFlow with the appropriate|"
+    r"XNNPACK delegate"
 )
 
 

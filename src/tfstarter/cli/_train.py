@@ -25,6 +25,7 @@ from tfstarter.cli._run_folder import RunFolder, write_json, write_text
 from tfstarter.cli._signature_call import config_kwargs
 from tfstarter.errors import ConfigError
 from tfstarter.report import confident_mistakes, write_report
+from tfstarter.report._format import format_metric
 from tfstarter.report._mistakes import is_image_batch
 
 MISTAKES_SHOWN = 16
@@ -81,7 +82,7 @@ def saved_yaml(parser: Any, config: Any) -> str:
     for key in CLI_ONLY:
         if key in saved:
             del saved[key]
-    text: str = parser.dump(saved, skip_none=False)
+    text: str = parser.dump(saved)
     return text
 
 
@@ -247,7 +248,9 @@ def train(
         },
     )
     report = write_report(folder.path, report_inputs(folder))
-    shown = "  ".join(f"{key} {value:.4g}" for key, value in test_metrics.items())
+    shown = "  ".join(
+        f"{key} {format_metric(key, value)}" for key, value in test_metrics.items()
+    )
     print(f"test: {shown}")
     print(f"report: {report}")
     sys.stdout.flush()
