@@ -191,7 +191,11 @@ def test_non_finite_rows_raise_or_are_dropped() -> None:
         ({"x": np.zeros(3), "cache": 3}, ArgumentTypeError, r"`cache` must be False"),
         ({"x": np.zeros(3), "prefetch": 0}, ConfigError, r"`prefetch` must be"),
         ({"x": np.zeros(3), "map": 3}, ArgumentTypeError, r"`map` must be a function"),
-        ({"x": np.zeros(3), "rescale": 0}, ConfigError, r"`rescale` must be a non-zero, finite number, got 0"),
+        (
+            {"x": np.zeros(3), "rescale": 0},
+            ConfigError,
+            r"`rescale` must be a non-zero, finite number, got 0",
+        ),
         (
             {"x": np.zeros(3), "non_finite": "keep"},
             ConfigError,
