@@ -145,8 +145,22 @@ def page(rows: Sequence[object], *, quick: bool, epochs: int, train: int) -> str
     return (
         f"# Export formats\n\n{warning}{intro}\n\n"
         + "\n".join(targets(rows))
-        + f"\n\n{table(rows)}\n\n{notes}\n\n{machine_summary()}\n"
+        + f"\n\n{table(rows)}\n\n{notes}\n\n{machine_summary()} "
+        + f"{onnx_versions()}\n"
     )
+
+
+def onnx_versions() -> str:
+    """Return the versions of the ONNX packages the ONNX row used."""
+    import importlib.metadata as md
+
+    found = []
+    for name in ("tf2onnx", "onnx", "onnxruntime"):
+        try:
+            found.append(f"{name} {md.version(name)}")
+        except md.PackageNotFoundError:
+            found.append(f"{name} not installed")
+    return f"ONNX row: {', '.join(found)}."
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -222,6 +222,26 @@ def _write(
     )
 
 
+_WEIGHT_SHARE: dict[Quantize | None, float] = {
+    None: 1.0,
+    "float16": 0.5,
+    "dynamic": 0.25,
+    "int8": 0.25,
+}
+
+
+def _least_bytes(model: Any, plan: list[tuple[Format, Quantize | None]]) -> int:
+    """A lower bound of the bundle's size: each artifact stores the weights once."""
+    weights = variables_bytes(model)
+    total = 0.0
+    for fmt, mode in plan:
+        if fmt == "keras":
+            total += variables_bytes(model, optimizer=True)
+        else:
+            total += weights * _WEIGHT_SHARE[mode]
+    return int(total)
+
+
 def _signature(fmt: Format, spec: IOSpec) -> dict[str, Any] | None:
     if fmt in ("saved_model", "tflite", "onnx"):
         return {"name": SERVING_SIGNATURE, **spec.to_dict()}
@@ -414,9 +434,7 @@ def bundle(
         check_warmup_rows(warmup_inputs)
 
     with (
-        disk_full_as_export_error(
-            target, lambda: len(plan) * variables_bytes(model, optimizer=True)
-        ),
+        disk_full_as_export_error(target, lambda: _least_bytes(model, plan)),
         staged(target, kind="dir", overwrite=overwrite) as temp,
     ):
         temp.mkdir()
