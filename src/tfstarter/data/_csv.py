@@ -460,8 +460,7 @@ def _learn_schema(
 
 
 def _vocabulary(column: ColumnStats, tokens: Sequence[str]) -> tuple[str, ...]:
-    assert column.values is not None
-    return tuple(sorted(column.values - set(tokens)))
+    return tuple(sorted((column.values or set()) - set(tokens)))
 
 
 def _check_against_schema(
@@ -654,9 +653,8 @@ def _parser(
                 if name in codes:
                     depth = len(schema.categorical[name])
                     pieces.append(tf.one_hot(codes[name], depth, dtype=tf.float32))
-                else:
+                elif block is not None:  # a numeric column of the block
                     j = numeric.index(name)
-                    assert block is not None
                     pieces.append(block[:, j : j + 1])
             out = tf.concat(pieces, axis=1)
         if not labels:

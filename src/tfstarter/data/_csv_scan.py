@@ -345,7 +345,8 @@ def _accumulate(
     texts = batch["tracked"]
     for j, name in enumerate(tracked):
         values = stats[name].values
-        assert values is not None
+        if values is None:  # tracked columns start with a set; keep it so
+            values = stats[name].values = set()
         values.update(value.decode("utf-8") for value in np.unique(texts[:, j]))
         if len(values) > max_categories:
             raise DataError(

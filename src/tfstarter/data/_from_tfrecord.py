@@ -15,6 +15,7 @@ from tfstarter._checks import (
     check_seed,
 )
 from tfstarter.data._augment import Augment, augmenter
+from tfstarter.data._map import check_map, check_mapped, naming_map_failures
 from tfstarter.data._prepare import (
     Cache,
     Plan,
@@ -33,7 +34,7 @@ from tfstarter.data._scale import (
 )
 from tfstarter.data._tfrecord_spec import read_spec, spec_path
 from tfstarter.data._tuning import parallel_calls
-from tfstarter.errors import ArgumentTypeError, ConfigError
+from tfstarter.errors import ConfigError
 
 
 def from_tfrecord(
@@ -110,13 +111,10 @@ def from_tfrecord(
     cache = check_cache(cache)
     prefetch = check_prefetch(prefetch)
     rescale = check_rescale(rescale)
-    if map is not None and not callable(map):
-        raise ArgumentTypeError(
-            f"`map` must be a function, got {map!r} of type {type(map).__name__}."
-        )
     spec = read_spec(path)
     structure = spec.structure
     has_labels = isinstance(structure, tuple) and len(structure) == 2
+    map_fn = check_map(map, has_labels=has_labels)
     features = structure[0] if has_labels else structure
     norm = None
     if rescale is not None or normalize is not None:
@@ -155,12 +153,12 @@ def from_tfrecord(
         num_parallel_calls=min(len(files), parallel_calls()),
         deterministic=True,
     )
-    if map is None:
+    if map_fn is None:
         element_fn = None
         batch_fn = decoder(structure, batched=True)
     else:
         single = decoder(structure, batched=False)
-        user_map = map
+        user_map = map_fn
 
         def element_fn(record: Any) -> Any:
             sample = single(record)
@@ -180,4 +178,8 @@ def from_tfrecord(
         post_batch=post_batch,
         cardinality=spec.count,
     )
-    return prepare(records, plan)
+    with naming_map_failures(has_labels):
+        dataset = prepare(records, plan)
+    if map_fn is not None:
+        check_mapped(dataset.element_spec, has_labels=has_labels)
+    return dataset
