@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ pytestmark = [pytest.mark.distributed, pytest.mark.slow]
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 LOOPS = ("fit", "custom")
+GLOBAL_BATCH = 16
 TIMEOUT = 300
 
 
@@ -59,7 +62,7 @@ def two_workers(script: str, *args: str) -> list[str]:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("multi_worker")
-    args = ["--loop", *LOOPS, "--out", str(out)]
+    args = ["--loop", *LOOPS, "--out", str(out), "--global-batch", str(GLOBAL_BATCH)]
     run([sys.executable, str(SCRIPTS / "train.py"), *args])
     run(two_workers("train.py", *args))
     return {
@@ -78,6 +81,17 @@ def test_workers_run_multi_worker_mirrored_strategy(results: dict[str, Any]) -> 
         assert results[worker]["replicas"] == 2
     assert results["single"]["multi_worker"] is False
     assert results["single"]["replicas"] == 1
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_each_worker_trains_on_half_of_every_global_batch(
+    results: dict[str, Any], loop: str
+) -> None:
+    # Equal weights alone would not show that: workers each training alone on
+    # every whole batch would end where one process does, too.
+    assert results["worker0"]["loops"][loop]["replica_batch"] == [GLOBAL_BATCH // 2]
+    assert results["worker1"]["loops"][loop]["replica_batch"] == [GLOBAL_BATCH // 2]
+    assert results["single"]["loops"][loop]["replica_batch"] == [GLOBAL_BATCH]
 
 
 @pytest.mark.parametrize("loop", LOOPS)
@@ -124,6 +138,41 @@ def test_fit_validation_and_evaluate_match_one_process(
     assert fit["evaluate"].keys() == reference["evaluate"].keys()
     for key, value in fit["evaluate"].items():
         assert value == pytest.approx(reference["evaluate"][key], abs=1e-5), key
+
+
+def test_killing_a_training_worker_stops_the_launcher_within_60_s(
+    tmp_path: Path,
+) -> None:
+    progress = tmp_path / "progress"
+    launcher = subprocess.Popen(
+        two_workers(
+            "train.py", "--loop", "custom", "--epochs", "100000",
+            "--out", str(tmp_path), "--progress-dir", str(progress),
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not (progress / "worker1.epoch").exists():
+            assert launcher.poll() is None, launcher.communicate()[1][-6000:]
+            assert time.monotonic() < deadline, "training did not start"
+            time.sleep(0.1)
+        pids = [int((progress / f"worker{i}.pid").read_text()) for i in (0, 1)]
+        killed = time.monotonic()
+        os.kill(pids[1], signal.SIGKILL)
+        _, stderr = launcher.communicate(timeout=60)
+        assert time.monotonic() - killed < 60
+        assert launcher.returncode == 128 + signal.SIGKILL, stderr[-6000:]
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.communicate()
 
 
 def test_keras_fit_without_the_workarounds_still_fails(tmp_path: Path) -> None:

@@ -8,9 +8,13 @@ strategy) and every worker of a multi-worker run::
         tests/distributed/scripts/train.py --loop fit custom --out OUT
 
 Each process writes ``OUT/<name>.json`` (``name`` is ``worker<i>`` under
-``TF_CONFIG``, else ``single``) with, per loop, the final weights and the
-per-epoch mean training loss, so a test can check that the workers agree with
-each other and with one process training on the same global batches.
+``TF_CONFIG``, else ``single``) with, per loop, the final weights, the
+per-epoch mean training loss and the batch size one replica's step was traced
+with, so a test can check that the workers agree with each other and with one
+process training on the same global batches, and that they split the work.
+With ``--progress-dir DIR`` it also writes ``DIR/<name>.pid`` at the start and
+``DIR/<name>.epoch`` (epochs done) after every epoch, for tests that stop a
+worker mid-run.
 
 Loops:
 
@@ -63,6 +67,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--global-batch", type=int, default=16)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--progress-dir",
+        type=Path,
+        help="write <name>.pid at start and <name>.epoch after each epoch here",
+    )
     return parser.parse_args(argv)
 
 
@@ -72,6 +81,17 @@ def task_name() -> str:
         return "single"
     task = json.loads(config)["task"]
     return f"{task['type']}{task['index']}"
+
+
+def report_progress(folder: Path | None, suffix: str, value: object) -> None:
+    """Write ``folder/<name>.<suffix>`` atomically (for tests that watch a run)."""
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{task_name()}.{suffix}"
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(str(value))
+    temporary.replace(path)
 
 
 def arrays(samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -153,14 +173,38 @@ def train_fit(args: argparse.Namespace, ds: tf.data.Dataset) -> dict[str, Any]:
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
         )
+    replica_batches: list[int] = []
+    train_step = model.train_step
+
+    def record(size: np.ndarray) -> np.ndarray:
+        replica_batches.append(int(size))
+        return size
+
+    def recording_train_step(data: Any) -> Any:
+        # Keras traces fit's step with an unknown batch size: record it as it runs.
+        tf.numpy_function(record, [tf.shape(data[0])[0]], tf.int32, stateful=True)
+        return train_step(data)
+
+    model.train_step = recording_train_step
     if multi_worker(STRATEGY):
         patch_keras_fit(model)
+    progress = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: report_progress(
+            args.progress_dir, "epoch", epoch + 1
+        )
+    )
     with STRATEGY.scope():
         history = model.fit(
-            ds, epochs=args.epochs, validation_data=ds, verbose=2, shuffle=False
+            ds,
+            epochs=args.epochs,
+            validation_data=ds,
+            verbose=2,
+            shuffle=False,
+            callbacks=[progress],
         )
         evaluation = model.evaluate(ds, verbose=0, return_dict=True)
     return {
+        "replica_batch": sorted(set(replica_batches)),
         "weights": [w.tolist() for w in model.get_weights()],
         "loss": history.history["loss"],
         "val_loss": history.history["val_loss"],
@@ -178,7 +222,10 @@ def train_custom(args: argparse.Namespace, ds: tf.data.Dataset) -> dict[str, Any
             from_logits=True, reduction=None
         )
 
+    replica_batches: list[int | None] = []
+
     def replica_step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        replica_batches.append(x.shape[0])  # runs when traced
         with tf.GradientTape() as tape:
             losses = per_example_loss(y, model(x, training=True))
             # Summed over this replica's examples, divided by the global batch:
@@ -198,10 +245,12 @@ def train_custom(args: argparse.Namespace, ds: tf.data.Dataset) -> dict[str, Any
 
     distributed = STRATEGY.experimental_distribute_dataset(ds)
     epoch_losses = []
-    for _ in range(args.epochs):
+    for epoch in range(args.epochs):
         losses = [float(train_step(batch)) for batch in distributed]
         epoch_losses.append(sum(losses) / len(losses))
+        report_progress(args.progress_dir, "epoch", epoch + 1)
     return {
+        "replica_batch": sorted(set(replica_batches)),
         "weights": [w.tolist() for w in model.get_weights()],
         "loss": epoch_losses,
     }
@@ -214,6 +263,7 @@ def main(argv: list[str]) -> int:
             f"--global-batch {args.global_batch} must be a multiple of the "
             f"{STRATEGY.num_replicas_in_sync} replicas"
         )
+    report_progress(args.progress_dir, "pid", os.getpid())
     x, y = arrays(args.samples, args.seed)
     ds = dataset(x, y, args.global_batch)
     result: dict[str, Any] = {
