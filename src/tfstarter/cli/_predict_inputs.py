@@ -98,9 +98,7 @@ def read_inputs(
         ), None
     if suffix == ".csv":
         if schema is not None:
-            dataset, _ = tfs.data.from_csv(
-                source, None, schema=schema, columns=schema.features, batch_size=1024
-            )
+            dataset, _ = tfs.data.from_csv(source, None, schema=schema, batch_size=1024)
         else:
             dataset, _ = tfs.data.from_csv(source, None, batch_size=1024)
         x, _ = materialize(dataset)
