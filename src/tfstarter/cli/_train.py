@@ -86,6 +86,25 @@ def saved_yaml(parser: Any, config: Any) -> str:
     return text
 
 
+def trainer_options(config: Any) -> dict[str, Any]:
+    """Return the `Trainer` keyword arguments of a config.
+
+    ``steps_per_execution="auto"`` becomes the number of steps "auto" runs
+    when no callback listens to the batch hooks: the command's only batch
+    listener is its progress line, which is content with one update per
+    compiled call (as Keras' progress bar is), so it must not cost the fast
+    path.
+    """
+    import tfstarter as tfs
+
+    options = config_kwargs(
+        tfs.Trainer, config.trainer.as_dict(), skip=TRAINER_FROM_MODEL
+    )
+    if options.get("steps_per_execution") == "auto":
+        options["steps_per_execution"] = tfs.training.AUTO_STEPS_PER_EXECUTION
+    return options
+
+
 def _callbacks(
     config: Any, folder: RunFolder, data: RunData, *, quiet: bool
 ) -> list[keras.callbacks.Callback]:
@@ -176,10 +195,7 @@ def train(
         seed=seed,
         normalize=bool(config["data.normalize"]),
     )
-    trainer = tfs.Trainer(
-        model,
-        **config_kwargs(tfs.Trainer, config.trainer.as_dict(), skip=TRAINER_FROM_MODEL),
-    )
+    trainer = tfs.Trainer(model, **trainer_options(config))
     batch_size = int(config["data.batch_size"])
     train_ds = tfs.data.from_arrays(
         data.x_train, data.y_train, batch_size=batch_size, shuffle=True, seed=seed
