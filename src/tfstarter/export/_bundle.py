@@ -80,6 +80,10 @@ def default_formats() -> tuple[Format, ...]:
     return (*DEFAULT_FORMATS, "onnx") if has_extra("onnx") else DEFAULT_FORMATS
 
 
+INSTALLED_FORMATS = default_formats()
+"""`default_formats` as found when tfstarter was imported: `bundle`'s default."""
+
+
 @dataclass(frozen=True)
 class Bundle:
     """A folder holding one model in several formats, and its manifest.
@@ -162,10 +166,8 @@ def _file_name(fmt: Format, quantize: Quantize | None, name: str) -> str:
 
 
 def _plan(
-    formats: Sequence[Format] | None, quantize: Sequence[Quantize | None]
+    formats: Sequence[Format], quantize: Sequence[Quantize | None]
 ) -> list[tuple[Format, Quantize | None]]:
-    if formats is None:
-        formats = default_formats()
     if isinstance(formats, str) or not formats:
         raise ArgumentTypeError(
             f"`formats` must be a non-empty sequence of format names, got "
@@ -258,7 +260,7 @@ def _check_name(name: object) -> None:
 def check_bundle(
     path: PathLike,
     *,
-    formats: Sequence[Format] | None = None,
+    formats: Sequence[Format] = INSTALLED_FORMATS,
     quantize: Sequence[Quantize | None] = (None,),
     representative_data: Any = None,
     warmup: Any = None,
@@ -331,7 +333,7 @@ def bundle(
     model: Any,
     path: PathLike,
     *,
-    formats: Sequence[Format] | None = None,
+    formats: Sequence[Format] = INSTALLED_FORMATS,
     quantize: Sequence[Quantize | None] = (None,),
     representative_data: Any = None,
     calibration_samples: int = 200,
@@ -362,8 +364,8 @@ def bundle(
         model: the `keras.Model` to export (one input, one output).
         path: the bundle folder to create.
         formats: the formats to write, among ``"keras"``, ``"h5"``,
-            ``"saved_model"``, ``"tflite"`` and ``"onnx"`` (default: all but
-            ``"onnx"``, plus ``"onnx"`` when the ``onnx`` extra is installed).
+            ``"saved_model"``, ``"tflite"`` and ``"onnx"`` (default: the first
+            four, and ``"onnx"`` too when the ``onnx`` extra is installed).
         quantize: the TFLite modes to write, among ``None``, ``"dynamic"``,
             ``"float16"`` and ``"int8"`` (one file each).
         representative_data: calibration inputs, needed for ``"int8"`` (see
