@@ -8,7 +8,8 @@ Four functions, for the two ways data arrives:
   element spec before anything runs, and returns the dataset with a cheap
   in-graph check of each batch's target values, whose failure names the
   batch and the row; `data_error_from` turns that failure (a TensorFlow
-  ``InvalidArgumentError`` raised by the iterator) into a `DataError`.
+  ``InvalidArgumentError`` raised by the iterator) into a `DataError`, and
+  a corrupt TFRecord record into a `CorruptFileError` naming the shard.
 
 What a model takes is read from its loss and output (`target_rule`); a loss
 of your own is not checked.
@@ -32,6 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfstarter.data._feature_checks import check_feature_dtypes
+from tfstarter.data._from_tfrecord import corrupt_shard_error
 from tfstarter.data._target_checks import (
     bad_elements,
     check_target_dtype,
@@ -40,7 +42,7 @@ from tfstarter.data._target_checks import (
     template,
 )
 from tfstarter.data._targets import TargetRule, target_rule
-from tfstarter.errors import DataError
+from tfstarter.errors import DataError, TfstarterError
 
 # In-graph failures carry this prefix, so `data_error_from` can find them.
 _MARK = "tfstarter.DataError: "
@@ -249,11 +251,18 @@ def _batch_check(rule: TargetRule, subject: str) -> Any:
     return check
 
 
-def data_error_from(error: BaseException) -> DataError | None:
-    """The `DataError` behind a failed per-batch check, or None for other errors.
+def data_error_from(error: BaseException) -> TfstarterError | None:
+    """The tfstarter error behind a TensorFlow error met while reading data.
 
-    Call it where a dataset from `checked_dataset` is iterated (``fit``,
-    ``evaluate``): ``raise data_error_from(err) or err``.
+    A failed per-batch check of `checked_dataset` becomes its `DataError`; a
+    ``DataLossError`` from a corrupt TFRecord shard read by
+    `tfstarter.data.from_tfrecord` becomes a `CorruptFileError` naming the
+    shard. Call it where datasets are iterated (``fit``, ``evaluate``):
+    ``raise (data_error_from(err) or err)``.
+
+    Returns:
+        The error to raise instead, or None when ``error`` is not one of
+        these.
 
     Examples:
         >>> data_error_from(ValueError("unrelated")) is None
@@ -261,4 +270,6 @@ def data_error_from(error: BaseException) -> DataError | None:
     """
     text = getattr(error, "message", None) or str(error)
     found = _FOUND.search(text)
-    return DataError(found.group(1)) if found else None
+    if found:
+        return DataError(found.group(1))
+    return corrupt_shard_error(error)
