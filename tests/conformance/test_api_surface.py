@@ -104,6 +104,13 @@ DOCUMENTED: dict[str, set[str]] = {
         "residuals",
         "write_report",
     },
+    "tfstarter.launch": {
+        "DEFAULT_GRACE_PERIOD",
+        "free_ports",
+        "launch",
+        "main",
+        "tf_config",
+    },
     "tfstarter.datasets": {
         "DATA_DIR_ENV",
         "FASHION_MNIST_CLASSES",
