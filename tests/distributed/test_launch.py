@@ -183,9 +183,8 @@ def test_a_failing_worker_stops_the_others_with_its_exit_code(pid_dir: Path) -> 
     )  # fmt: skip
     elapsed = time.monotonic() - began
     assert result.returncode == 3, result.stderr
-    assert (
-        elapsed < 30
-    )  # the others sleep 120 s: they were stopped, f"took {elapsed:.1f} s"
+    # the others sleep 120 s unless stopped
+    assert elapsed < 30, f"took {elapsed:.1f} s"
     assert "[worker 0] worker 0 got SIGTERM" in result.stdout
     assert "[worker 2] worker 2 got SIGTERM" in result.stdout
     wait_gone([int(path.read_text()) for path in pid_dir.glob("*.pid")])
@@ -214,9 +213,8 @@ def test_sigkill_follows_sigterm_after_the_grace_period(pid_dir: Path) -> None:
     )  # fmt: skip
     elapsed = time.monotonic() - began
     assert result.returncode == 5, result.stderr
-    assert (
-        1 <= elapsed < 30
-    )  # the worker ignoring SIGTERM sleeps 120 s, f"took {elapsed:.1f} s"
+    # the worker that ignores SIGTERM sleeps 120 s unless SIGKILLed
+    assert 1 <= elapsed < 30, f"took {elapsed:.1f} s"
     wait_gone([int(path.read_text()) for path in pid_dir.glob("*.pid")])
 
 
