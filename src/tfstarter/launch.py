@@ -160,9 +160,9 @@ def _die_with_parent(parent: int) -> Callable[[], None] | None:
     """Return a ``preexec_fn`` that makes a child die if the launcher dies (Linux)."""
     if not sys.platform.startswith("linux"):
         return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before fork, not in the child
 
     def preexec() -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the launcher died before prctl took effect
             os._exit(128 + signal.SIGKILL)
@@ -207,7 +207,8 @@ class _Workers:
                         stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE,
                         start_new_session=True,
-                        preexec_fn=preexec,  # noqa: PLW1509 (no threads yet)
+                        # the launcher's own threads start after the workers
+                        preexec_fn=preexec,  # noqa: PLW1509
                     )
                 )
         except BaseException:
