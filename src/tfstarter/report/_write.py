@@ -94,7 +94,7 @@ def _classification(
     scores = class_scores(y_true, y_pred, classes=classes, class_names=names)
     accuracy = float((y_pred == y_true).mean()) if y_true.size else float("nan")
     intro = (
-        f"<p>{y_true.size} test samples, {int((y_pred != y_true).sum())} wrong "
+        f"<p>{y_true.size:,} test samples, {int((y_pred != y_true).sum()):,} wrong "
         f"(accuracy {accuracy:.2%}).</p>"
     )
     sections = [(_CLASSES, intro + scores_table(scores), [matrix])]
@@ -117,7 +117,7 @@ def _regression(folder: Path, inputs: ReportInputs) -> tuple[str, list[Plot]]:
     y_pred = np.asarray(inputs.outputs, dtype=np.float64).reshape(y_true.shape)
     error = (y_pred - y_true).ravel()
     text = (
-        f"<p>{len(y_true)} test samples; mean absolute error "
+        f"<p>{len(y_true):,} test samples; mean absolute error "
         f"{np.abs(error).mean():.4g}, mean error (bias) {error.mean():.4g}.</p>"
     )
     plots = [
