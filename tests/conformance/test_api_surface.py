@@ -52,13 +52,17 @@ DOCUMENTED: dict[str, set[str]] = {
         "write_tfrecord",
     },
     "tfstarter.models": {
+        "CNN_LONG_RECIPE",
         "CNN_RECIPE",
         "DENSE_RECIPE",
+        "OneCycle",
+        "RECIPES",
         "Recipe",
         "cnn",
         "dense",
         "linear",
         "logistic",
+        "recipe",
     },
     "tfstarter.export": {
         "Bundle",
