@@ -25,8 +25,8 @@ def recipes() -> dict[str, Any]:
     """Return the recipes of `tfstarter.models` by short name (``cnn``, ``dense``, ...).
 
     Examples:
-        >>> sorted(recipes())[:2]
-        ['cnn', 'dense']
+        >>> {"cnn", "dense"} <= set(recipes())
+        True
     """
     import tfstarter as tfs
 
