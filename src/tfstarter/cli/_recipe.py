@@ -1,11 +1,12 @@
-"""Fill what a config leaves unset from a named recipe of `tfstarter.models`.
+"""The training recipe of a run: a named `tfstarter.models` recipe and the config.
 
-``recipe: cnn`` names ``tfs.models.CNN_RECIPE``: its epochs, batch size,
-validation split and learning-rate schedule fill ``fit.epochs``,
-``data.batch_size``, ``data.validation_split`` and ``fit.schedule`` where
-the config leaves them ``null``. The resolved values are written into the
-run's config.yaml, so repeating a run does not depend on later changes to
-the recipe.
+``recipe: cnn`` names ``tfs.models.RECIPES["cnn"]``: its epochs, batch size,
+validation split, learning-rate schedule (with its peak and warm-up) and
+image shifts fill ``fit.epochs``, ``data.batch_size``,
+``data.validation_split``, ``fit.schedule``, ``fit.learning_rate``,
+``fit.warmup`` and ``fit.shift`` where the config leaves them ``null``.
+The resolved values are written into the run's config.yaml, so repeating a
+run does not depend on later changes to the recipe.
 """
 
 from __future__ import annotations
@@ -15,82 +16,82 @@ from typing import Any
 
 from tfstarter.errors import ConfigError
 
-DEFAULT_EPOCHS = 10
-DEFAULT_BATCH_SIZE = 32
-DEFAULT_VALIDATION_SPLIT = 0.1
-DEFAULT_SCHEDULE = "constant"
+RECIPE_KEYS = {
+    "fit.epochs": "epochs",
+    "data.batch_size": "batch_size",
+    "data.validation_split": "validation_split",
+    "fit.schedule": "schedule",
+    "fit.learning_rate": "learning_rate",
+    "fit.warmup": "warmup",
+    "fit.shift": "shift",
+}
+"""Config keys a recipe fills, and the `Recipe` field each comes from."""
+
+DEFAULTS: dict[str, Any] = {
+    "epochs": 10,
+    "batch_size": 32,
+    "validation_split": 0.1,
+    "schedule": "constant",
+}
+"""What a config without a recipe trains with where it says nothing."""
 
 
-def recipes() -> dict[str, Any]:
-    """Return the recipes of `tfstarter.models` by short name (``cnn``, ``dense``, ...).
+def named_recipe(name: str | None) -> Any:
+    """Return the recipe of `tfstarter.models.RECIPES` called ``name``; None for None.
+
+    Raises:
+        ConfigError: for an unknown name, listing the known ones.
 
     Examples:
-        >>> {"cnn", "dense"} <= set(recipes())
+        >>> named_recipe("cnn").batch_size > 0
         True
     """
     import tfstarter as tfs
 
-    suffix = "_RECIPE"
-    return {
-        name[: -len(suffix)].lower(): getattr(tfs.models, name)
-        for name in tfs.models.__all__
-        if name.endswith(suffix)
-    }
-
-
-def named_recipe(name: str | None) -> Any:
-    """Return the recipe called ``name``, or None for None.
-
-    Raises:
-        ConfigError: for an unknown name, listing the known ones.
-    """
     if name is None:
         return None
-    known = recipes()
-    if name not in known:
+    if name not in tfs.models.RECIPES:
         raise ConfigError(
-            f"`recipe` is {name!r}; pass one of {', '.join(sorted(known))} (the "
-            f"tfstarter.models.*_RECIPE objects), or null."
+            f"`recipe` is {name!r}; pass one of {', '.join(tfs.models.RECIPES)} "
+            f"(tfstarter.models.RECIPES), or null."
         )
-    return known[name]
+    return tfs.models.RECIPES[name]
+
+
+def _base(config: Any) -> Any:
+    from tfstarter.models import Recipe
+
+    return named_recipe(config.recipe) or Recipe(**DEFAULTS)
 
 
 def resolve(config: Any) -> Any:
-    """Fill the unset epochs, batch size, validation split and schedule of a config.
+    """Fill the recipe keys the config leaves ``null`` (see `RECIPE_KEYS`).
 
-    Values set in the config win; the rest come from the recipe, else from
-    the command's defaults (10 epochs, batch 32, 10% validation, constant
-    rate). ``config`` is the parsed namespace; it is changed in place and
-    returned.
+    Values set in the config win; the rest come from the named recipe, else
+    from `DEFAULTS` and the `Recipe` defaults. ``config`` is the parsed
+    namespace; it is changed in place and returned.
     """
-    recipe = named_recipe(config.recipe)
-    fields = (
-        ("fit.epochs", "epochs", DEFAULT_EPOCHS),
-        ("data.batch_size", "batch_size", DEFAULT_BATCH_SIZE),
-        ("data.validation_split", "validation_split", DEFAULT_VALIDATION_SPLIT),
-        ("fit.schedule", "schedule", DEFAULT_SCHEDULE),
-    )
-    for key, attribute, default in fields:
+    base = _base(config)
+    for key, field in RECIPE_KEYS.items():
         if config[key] is None:
-            config[key] = getattr(recipe, attribute) if recipe is not None else default
+            config[key] = getattr(base, field)
     return config
 
 
-def schedule_callbacks(config: Any) -> list[Any]:
-    """Return fresh callbacks that apply the resolved config's learning-rate schedule.
+def run_recipe(config: Any) -> Any:
+    """Return the `Recipe` a resolved config trains with.
 
-    With a named recipe they come from that recipe with the config's values
-    put in (so whatever else the recipe sets is kept); without one, from a
-    `Recipe` of the config's values.
+    The named recipe (or a default one) with every value of the config put
+    in, so whatever else a recipe sets is kept.
+
+    Examples:
+        >>> from jsonargparse import Namespace
+        >>> config = Namespace(recipe="cnn")
+        >>> for key in RECIPE_KEYS:
+        ...     config[key] = None
+        >>> config["fit.epochs"] = 1
+        >>> run_recipe(resolve(config)).epochs
+        1
     """
-    from tfstarter.models import Recipe
-
-    values = {
-        "epochs": config["fit.epochs"],
-        "batch_size": config["data.batch_size"],
-        "validation_split": config["data.validation_split"],
-        "schedule": config["fit.schedule"],
-    }
-    recipe = named_recipe(config.recipe)
-    chosen = dataclasses.replace(recipe, **values) if recipe else Recipe(**values)
-    return list(chosen.callbacks())
+    values = {field: config[key] for key, field in RECIPE_KEYS.items()}
+    return dataclasses.replace(_base(config), **values)

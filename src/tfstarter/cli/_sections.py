@@ -113,9 +113,18 @@ class FitConfig:
     Args:
         epochs: passes over the training data. Default: the recipe's, else
             10.
-        schedule: the learning-rate schedule: ``constant``, or ``cosine``
-            (from the optimizer's rate down to almost 0 over the epochs).
-            Default: the recipe's, else ``constant``.
+        schedule: the learning-rate schedule: ``constant``, ``cosine`` (per
+            epoch, from the peak down to almost 0) or ``one_cycle`` (per
+            batch, a warm-up to the peak, then down to almost 0). Default:
+            the recipe's, else ``constant``.
+        learning_rate: the schedule's peak rate; ``null`` uses the
+            optimizer's rate (``model.init_args.learning_rate``). Default:
+            the recipe's.
+        warmup: for ``one_cycle``, the share of the batches spent rising to
+            the peak. Default: the recipe's, else 0.25.
+        shift: shift each training image by up to this many pixels along
+            each axis, at random (0: no augmentation). Default: the
+            recipe's, else 0.
         early_stopping: stop early when validation stops improving; ``null``
             trains every epoch.
         tensorboard: write TensorBoard logs to the run's ``tensorboard/``.
@@ -123,5 +132,8 @@ class FitConfig:
 
     epochs: int | None = None
     schedule: Schedule | None = None
+    learning_rate: float | None = None
+    warmup: float | None = None
+    shift: int | None = None
     early_stopping: EarlyStoppingConfig | None = None
     tensorboard: bool = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 import time
@@ -19,7 +20,7 @@ from tfstarter.cli._model import build_model
 from tfstarter.cli._parsers import CLI_ONLY, EXPORT_FROM_RUN, TRAINER_FROM_MODEL
 from tfstarter.cli._progress import Progress
 from tfstarter.cli._quiet import filtered_stderr
-from tfstarter.cli._recipe import resolve, schedule_callbacks
+from tfstarter.cli._recipe import resolve, run_recipe
 from tfstarter.cli._report_files import report_inputs
 from tfstarter.cli._run_folder import RunFolder, write_json, write_text
 from tfstarter.cli._signature_call import config_kwargs
@@ -86,22 +87,31 @@ def saved_yaml(parser: Any, config: Any) -> str:
     return text
 
 
-def trainer_options(config: Any) -> dict[str, Any]:
+def trainer_options(
+    config: Any, callbacks: Sequence[keras.callbacks.Callback] = ()
+) -> dict[str, Any]:
     """Return the `Trainer` keyword arguments of a config.
 
-    ``steps_per_execution="auto"`` becomes the number of steps "auto" runs
-    when no callback listens to the batch hooks: the command's only batch
-    listener is its progress line, which is content with one update per
-    compiled call (as Keras' progress bar is), so it must not cost the fast
-    path.
+    ``steps_per_execution="auto"`` is decided as the Trainer would decide it
+    without the progress line: one step per compiled call if another of
+    ``callbacks`` listens to the batch hooks (a per-batch learning-rate
+    schedule), else several. The progress line itself is content with one
+    update per compiled call, as Keras' progress bar is, so it must not cost
+    the fast path.
     """
     import tfstarter as tfs
+    from tfstarter.training._callbacks import TRAIN_BATCH_HOOKS
+    from tfstarter.training._executions import batch_hooks_heard
 
     options = config_kwargs(
         tfs.Trainer, config.trainer.as_dict(), skip=TRAINER_FROM_MODEL
     )
     if options.get("steps_per_execution") == "auto":
-        options["steps_per_execution"] = tfs.training.AUTO_STEPS_PER_EXECUTION
+        others = [c for c in callbacks if not isinstance(c, Progress)]
+        heard = batch_hooks_heard(others, TRAIN_BATCH_HOOKS)
+        options["steps_per_execution"] = (
+            1 if heard else tfs.training.AUTO_STEPS_PER_EXECUTION
+        )
     return options
 
 
@@ -109,7 +119,7 @@ def _callbacks(
     config: Any, folder: RunFolder, data: RunData, *, quiet: bool
 ) -> list[keras.callbacks.Callback]:
     callbacks: list[keras.callbacks.Callback] = [
-        *schedule_callbacks(config),
+        *run_recipe(config).callbacks(),
         EpochExtras(),
         keras.callbacks.CSVLogger(str(folder.metrics)),
     ]
@@ -195,11 +205,11 @@ def train(
         seed=seed,
         normalize=bool(config["data.normalize"]),
     )
-    trainer = tfs.Trainer(model, **trainer_options(config))
+    callbacks = _callbacks(config, folder, data, quiet=quiet)
+    trainer = tfs.Trainer(model, **trainer_options(config, callbacks))
     batch_size = int(config["data.batch_size"])
-    train_ds = tfs.data.from_arrays(
-        data.x_train, data.y_train, batch_size=batch_size, shuffle=True, seed=seed
-    )
+    recipe = dataclasses.replace(run_recipe(config), validation_split=0.0)
+    train_ds, _ = recipe.datasets(data.x_train, data.y_train, seed=seed)
     validation = (
         tfs.data.from_arrays(data.x_val, data.y_val, batch_size=batch_size)
         if data.x_val is not None
@@ -217,7 +227,7 @@ def train(
         train_ds,
         validation_data=validation,
         epochs=int(config["fit.epochs"]),
-        callbacks=_callbacks(config, folder, data, quiet=quiet),
+        callbacks=callbacks,
         verbose=0,
     )
     train_seconds = time.perf_counter() - start
