@@ -27,15 +27,8 @@ QUICK = {
 }
 """Configs on synthetic or shipped data: fast enough for every test run."""
 
-REAL_DATA = {
-    "mnist_cnn": ["--data.limit=600", "--data.test_limit=200", "--fit.epochs=1"],
-    "mnist_dense": ["--data.limit=600", "--data.test_limit=200", "--fit.epochs=1"],
-    "fashion_mnist_cnn": [
-        "--data.limit=600",
-        "--data.test_limit=200",
-        "--fit.epochs=1",
-    ],
-}
+SLICE = ["--data.limit=3000", "--data.test_limit=500", "--fit.epochs=1"]
+REAL_DATA = {"mnist_cnn": SLICE, "mnist_dense": SLICE, "fashion_mnist_cnn": SLICE}
 """Configs on MNIST / Fashion-MNIST, run as shipped (every export) on a slice."""
 
 
@@ -54,22 +47,37 @@ def test_the_issue_s_configs_are_shipped() -> None:
     } <= set(SHIPPED)
 
 
+@pytest.fixture(scope="module")
+def quick_runs(
+    cli: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Any]:
+    """Train a quick shipped config once per module; return its result."""
+    done: dict[str, Any] = {}
+
+    def run(name: str) -> Any:
+        if name not in done:
+            runs = tmp_path_factory.mktemp("runs")
+            with pytest.MonkeyPatch.context() as patch:
+                patch.chdir(REPO)  # configs name data paths from the repository root
+                done[name] = cli(
+                    "train",
+                    "--config",
+                    CONFIGS / f"{name}.yaml",
+                    "--runs-dir",
+                    runs,
+                    "--quiet",
+                    *QUICK[name],
+                )
+        return done[name]
+
+    return run
+
+
 @pytest.mark.parametrize("name", sorted(QUICK))
-def test_quick_config_trains(
-    name: str, cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(REPO)  # configs name data paths from the repository root
-    result = cli(
-        "train",
-        "--config",
-        CONFIGS / f"{name}.yaml",
-        "--runs-dir",
-        tmp_path,
-        "--quiet",
-        *QUICK[name],
-    )
+def test_quick_config_trains(name: str, quick_runs: Callable[[str], Any]) -> None:
+    result = quick_runs(name)
     assert result.code == 0, result.err
-    assert result.run == tmp_path / name / "version_0"
+    assert result.run.parent.name == name and result.run.name == "version_0"
     summary = json.loads((result.run / "run.json").read_text())
     assert all(math.isfinite(value) for value in summary["test_metrics"].values())
     manifest = json.loads((result.run / "export" / "manifest.json").read_text())
@@ -80,18 +88,9 @@ def test_quick_config_trains(
 
 
 def test_csv_run_predicts_on_a_csv_with_its_schema(
-    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Callable[..., Any], quick_runs: Callable[[str], Any], tmp_path: Path
 ) -> None:
-    monkeypatch.chdir(REPO)
-    run = cli(
-        "train",
-        "--config",
-        CONFIGS / "csv_regression.yaml",
-        "--runs-dir",
-        tmp_path,
-        "--quiet",
-        *QUICK["csv_regression"],
-    ).run
+    run = quick_runs("csv_regression").run
     lines = (CONFIGS / "data" / "houses.csv").read_text().splitlines()
     (tmp_path / "new.csv").write_text("\n".join(lines[:6]) + "\n")  # label column too
     result = cli(
