@@ -103,3 +103,19 @@ def bench(session: nox.Session) -> None:
         session.error("no benchmarks found in benchmarks/")
     for script in scripts:
         session.run("python", str(script), *session.posargs, env=_data_env())
+
+
+@nox.session(name="time_to_accuracy")
+def time_to_accuracy(session: nox.Session) -> None:
+    """Time to accuracy of the recipes vs the anchors (docs/benchmarks/accuracy.md).
+
+    Long (an hour or more on 2 cores); ``nox -s time_to_accuracy -- --quick``
+    is a smoke run of about a minute that writes under build/ instead.
+    """
+    _install(session, "-e", ".")
+    session.run(
+        "python",
+        str(ROOT / "benchmarks" / "time_to_accuracy.py"),
+        *session.posargs,
+        env=_data_env(),
+    )

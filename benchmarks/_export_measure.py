@@ -73,6 +73,10 @@ ARTIFACTS: tuple[Artifact, ...] = (
             io_dtype="int8",
         ),
     ),
+    Artifact(
+        "ONNX (ONNX Runtime)",
+        lambda m, d, cal: tfs.export.onnx(m, d / "m.onnx"),
+    ),
 )
 
 

@@ -1,7 +1,8 @@
 """Export benchmark: file size, batch-1 latency and accuracy of every export format.
 
 Trains tfstarter's MNIST `dense` and `cnn` models briefly, exports each to H5,
-``.keras``, SavedModel and TFLite (float32, dynamic-range, float16, int8),
+``.keras``, SavedModel, TFLite (float32, dynamic-range, float16, int8) and
+ONNX (needs the ``onnx`` extra),
 loads every artifact back with `tfstarter.export.load` and measures its size,
 its batch-1 latency (median of many single-image calls) and its accuracy on
 the MNIST test set, against ``model.predict`` and ``model(x)`` as baselines.
@@ -136,15 +137,30 @@ def page(rows: Sequence[object], *, quick: bool, epochs: int, train: int) -> str
         "H5 files from tfstarter hold the optimizer's configuration but not its "
         "state. `.h5`/`.keras` predictors run the Keras model through one traced "
         "`tf.function`, SavedModel predictors through the `serving_default` "
-        "signature, `.tflite` predictors through the LiteRT interpreter; every "
+        "signature, `.tflite` predictors through the LiteRT interpreter, `.onnx` "
+        "predictors through an ONNX Runtime CPU session (default threads); every "
         "latency includes the predictor's own input checks and, for int8 I/O, "
         "the NumPy (de)quantization of inputs and outputs."
     )
     return (
         f"# Export formats\n\n{warning}{intro}\n\n"
         + "\n".join(targets(rows))
-        + f"\n\n{table(rows)}\n\n{notes}\n\n{machine_summary()}\n"
+        + f"\n\n{table(rows)}\n\n{notes}\n\n{machine_summary()} "
+        + f"{onnx_versions()}\n"
     )
+
+
+def onnx_versions() -> str:
+    """Return the versions of the ONNX packages the ONNX row used."""
+    import importlib.metadata as md
+
+    found = []
+    for name in ("tf2onnx", "onnx", "onnxruntime"):
+        try:
+            found.append(f"{name} {md.version(name)}")
+        except md.PackageNotFoundError:
+            found.append(f"{name} not installed")
+    return f"ONNX row: {', '.join(found)}."
 
 
 def main(argv: Sequence[str] | None = None) -> int:

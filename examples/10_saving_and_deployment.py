@@ -1,8 +1,8 @@
-"""Saving and deployment: H5, .keras, SavedModel and TFLite files that work.
+"""Saving and deployment: H5, .keras, SavedModel, TFLite and ONNX files that work.
 
 Mirrors workflow 10 of the "first model" tutorials: save to H5, to a
-SavedModel for TensorFlow Serving and to TFLite for phones; the files must
-load and predict.
+SavedModel for TensorFlow Serving, to TFLite for phones and to ONNX for ONNX
+Runtime; the files must load and predict.
 
 What tfstarter does for you: each `tfs.export` function writes its file
 atomically and checks it in the runtime that will serve it before putting
@@ -14,9 +14,11 @@ can read), ``model.save("x.tflite")`` (TFLite needs the converter:
 `tfs.export.tflite`, with int8 calibration on training images), and the
 deprecated ``tf.lite.Interpreter`` (`tfs.export.load` runs ``.tflite`` files
 in the LiteRT interpreter). The SavedModel is laid out as TensorFlow Serving
-expects (``serving/mnist/1/``) with a stable ``serving_default`` signature.
+expects (``serving/mnist/1/``) with a stable ``serving_default`` signature
+and TF Serving warm-up records from real test images; the ONNX file takes
+the same ``inputs`` and returns the same ``outputs`` in ONNX Runtime.
 
-Run (needs MNIST and ``pip install "tfstarter[litert]"``):
+Run (needs MNIST and ``pip install "tfstarter[litert,onnx,serving]"``):
     python examples/10_saving_and_deployment.py            # full run (~1 min)
     python examples/10_saving_and_deployment.py --quick    # smoke test
 """
@@ -76,7 +78,13 @@ def main() -> None:
     paths = [
         tfs.export.h5(model, out / "mnist.h5", overwrite=True),
         tfs.export.keras(model, out / "mnist.keras", overwrite=True),
-        tfs.export.saved_model(model, out / "serving/mnist", version=1, overwrite=True),
+        tfs.export.saved_model(
+            model,
+            out / "serving/mnist",
+            version=1,
+            overwrite=True,
+            warmup=x_test[:100],  # TF Serving runs these before serving
+        ),
         tfs.export.tflite(model, out / "mnist.tflite", overwrite=True),
         tfs.export.tflite(
             model,
@@ -85,6 +93,7 @@ def main() -> None:
             representative_data=x_train[:500],  # calibration: training images
             overwrite=True,
         ),
+        tfs.export.onnx(model, out / "mnist.onnx", overwrite=True),
     ]
 
     # Verify on real test images, then load each file and score it.

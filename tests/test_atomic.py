@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tfstarter._atomic import check_target, staged
+from tfstarter._atomic import check_target, recover, recover_path, staged
 from tfstarter.errors import ArtifactExistsError, ConfigError
 
 
@@ -137,3 +137,82 @@ def test_file_systems_without_hard_links(
         temp.write_text("done")
     assert (tmp_path / "m.h5").read_text() == "done"
     assert [p.name for p in tmp_path.iterdir()] == ["m.h5"]
+
+
+def _dead_pid() -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+def _interrupted_swap(
+    parent: Path, name: str, pid: int, *, new: bool = True
+) -> tuple[Path, Path]:
+    """Lay out what a kill between the two renames of a folder swap leaves."""
+    aside = parent / f".{name}.old-{pid}-0a1b2c3d"
+    aside.mkdir(parents=True)
+    (aside / "version.txt").write_text("old")
+    temp = parent / f".{name}.tmp-{pid}-0a1b2c3d"
+    if new:
+        temp.mkdir()
+        (temp / "version.txt").write_text("new")
+    return aside, temp
+
+
+def test_recover_finishes_an_interrupted_swap(tmp_path: Path) -> None:
+    _interrupted_swap(tmp_path, "1", _dead_pid())
+    assert recover(tmp_path / "1") is True
+    assert (tmp_path / "1" / "version.txt").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["1"]
+
+
+def test_recover_restores_the_old_folder_without_a_new_one(tmp_path: Path) -> None:
+    _interrupted_swap(tmp_path, "bundle", _dead_pid(), new=False)
+    assert recover(tmp_path / "bundle") is True
+    assert (tmp_path / "bundle" / "version.txt").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
+
+
+def test_recover_deletes_an_old_folder_left_beside_its_target(tmp_path: Path) -> None:
+    (tmp_path / "1").mkdir()
+    (tmp_path / "1" / "version.txt").write_text("new")
+    aside = tmp_path / f".1.old-{_dead_pid()}-0a1b2c3d"
+    aside.mkdir()
+    assert recover(tmp_path / "1") is False
+    assert [p.name for p in tmp_path.iterdir()] == ["1"]
+
+
+def test_recover_leaves_live_swaps_alone(tmp_path: Path) -> None:
+    aside, temp = _interrupted_swap(tmp_path, "1", os.getpid())
+    assert recover(tmp_path / "1") is False
+    assert aside.exists() and temp.exists() and not (tmp_path / "1").exists()
+
+
+def test_staging_the_same_target_finishes_the_swap_first(tmp_path: Path) -> None:
+    _interrupted_swap(tmp_path, "1", _dead_pid())
+    with (
+        pytest.raises(ArtifactExistsError, match="already exists"),
+        staged(tmp_path / "1", kind="dir", overwrite=False),
+    ):
+        pass  # pragma: no cover - never entered
+    assert (tmp_path / "1" / "version.txt").read_text() == "new"
+    with staged(tmp_path / "1", kind="dir", overwrite=True) as temp:
+        temp.mkdir()
+        (temp / "version.txt").write_text("newest")
+    assert (tmp_path / "1" / "version.txt").read_text() == "newest"
+    assert [p.name for p in tmp_path.iterdir()] == ["1"]
+
+
+def test_recover_path_walks_up_to_the_swapped_folder(tmp_path: Path) -> None:
+    _interrupted_swap(tmp_path, "bundle", _dead_pid())
+    recover_path(tmp_path / "bundle" / "saved_model" / "1")
+    assert (tmp_path / "bundle" / "version.txt").read_text() == "new"
+    base = tmp_path / "serving"
+    base.mkdir()
+    _interrupted_swap(base, "3", _dead_pid())
+    recover_path(base)  # a SavedModel base folder: its version folders
+    assert [p.name for p in base.iterdir()] == ["3"]

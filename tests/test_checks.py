@@ -142,3 +142,53 @@ def test_take_rows_selects_rows_of_every_array() -> None:
     taken = _checks.take_rows(data, np.array([True, False, False, True]))
     assert taken["a"].tolist() == [0, 3] and taken["b"].tolist() == [[0, 1], [6, 7]]
     assert _checks.take_rows(np.arange(5), [4, 0]).tolist() == [4, 0]
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "match"),
+    [
+        (-1, ConfigError, r"`seed` must be in \[0, 2\*\*63\), got -1"),
+        (2**63, ConfigError, r"`seed` must be in \[0, 2\*\*63\)"),
+        (1.0, ArgumentTypeError, r"`seed` must be an int or None, got 1\.0"),
+        (True, ArgumentTypeError, r"`seed` must be an int or None, got True"),
+    ],
+)
+def test_one_seed_rule(value: object, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        _checks.check_seed(value)
+    assert _checks.check_seed(np.int64(3)) == 3 and _checks.check_seed(None) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "match"),
+    [
+        (0, ConfigError, r"`rescale` must be a non-zero, finite number, got 0\."),
+        (float("nan"), ConfigError, r"got nan"),
+        ("1/255", ArgumentTypeError, r"`rescale` must be a number such as 1 / 255"),
+        (np.complex64(1), ArgumentTypeError, r"`rescale` must be a real number"),
+        (True, ArgumentTypeError, r"`rescale` must be a number"),
+    ],
+)
+def test_one_rescale_rule(value: object, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        _checks.check_rescale(value)
+    assert _checks.check_rescale(np.float32(0.5)) == 0.5
+
+
+def test_one_rule_is_shared_by_data_and_models() -> None:
+    from tfstarter.models import _cnn, _dense, _linear, _logistic, _preprocessing
+
+    for module in (_cnn, _dense, _linear, _logistic):
+        assert module.check_seed is _checks.check_seed
+    assert _preprocessing.check_rescale is _checks.check_rescale
+
+
+def test_bool_rule() -> None:
+    assert _checks.check_bool("shuffle", np.bool_(True)) is True
+    with pytest.raises(ArgumentTypeError, match=r"`shuffle` must be True or False"):
+        _checks.check_bool("shuffle", 1)
+
+
+def test_real_rule_names_the_key() -> None:
+    with pytest.raises(DataError, match=r"`x\['b'\]` holds complex numbers"):
+        _checks.check_real("x", {"a": np.zeros(2), "b": np.zeros(2, complex)})

@@ -23,7 +23,8 @@ BUILTIN_PARENT = {
 
 def test_every_public_error_is_covered() -> None:
     public = {getattr(errors, name) for name in errors.__all__} - {
-        errors.TfstarterError
+        errors.TfstarterError,
+        errors.DataWarning,
     }
     assert public == set(BUILTIN_PARENT)
 
@@ -40,3 +41,8 @@ def test_catchable_as_tfstarter_error_and_builtin(
 def test_verification_error_is_an_export_error() -> None:
     with pytest.raises(errors.ExportError, match="max abs diff"):
         raise errors.VerificationError("max abs diff 0.3 > 1e-5")
+
+
+def test_data_warning_is_a_user_warning_not_an_error() -> None:
+    assert issubclass(errors.DataWarning, UserWarning)
+    assert not issubclass(errors.DataWarning, errors.TfstarterError)

@@ -24,7 +24,7 @@ from tfstarter import errors
 from tfstarter._version import __version__
 
 if TYPE_CHECKING:
-    from tfstarter import data, datasets, export, models, training
+    from tfstarter import data, datasets, export, models, report, training
     from tfstarter.training import Trainer
 
 __all__ = [
@@ -35,10 +35,13 @@ __all__ = [
     "errors",
     "export",
     "models",
+    "report",
     "training",
 ]
 
-_LAZY_SUBPACKAGES = frozenset({"data", "datasets", "export", "models", "training"})
+_LAZY_SUBPACKAGES = frozenset(
+    {"data", "datasets", "export", "models", "report", "training"}
+)
 _LAZY_ATTRIBUTES = {"Trainer": "training"}
 
 

@@ -11,11 +11,19 @@ never half-written.
   appeared meanwhile.
 * A folder target (SavedModel, bundle) cannot be swapped atomically with the
   portable calls, so an existing one is first renamed aside to
-  ``.<name>.old-<pid>-<token>``, the new folder is renamed in, and the old one is
-  deleted. A kill between the two renames leaves the target absent and the
-  previous version intact under that hidden name, never a mix of both.
+  ``.<name>.old-<pid>-<token>``, the new folder (``.<name>.tmp-<pid>-<token>``,
+  the same process id and token) is renamed in, and the old one is deleted.
+* A kill between those two renames leaves the target absent, the previous
+  version under its ``.old-`` name and the new, complete one under its
+  ``.tmp-`` name. `recover` (run by every export to that target and by
+  `tfstarter.export.load`) finishes such a swap: the new folder was complete
+  and verified before the first rename, so it is renamed in and the old one
+  deleted; if the new one is gone, the old one is put back.
 * Temporary paths carry the writer's process id; ones left by a dead process
   are removed the next time the same target is written.
+
+Why our own code: `os.replace` cannot replace a non-empty folder, and
+`shutil`/`tempfile` offer no crash-safe publish at all.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from tfstarter.errors import ArtifactExistsError, ConfigError
 Kind = Literal["file", "dir"]
 
 _TMP_MARK = ".tmp-"
+_OLD_MARK = ".old-"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -91,10 +100,101 @@ def temporary_path(target: Path) -> Path:
         True
     """
     _remove_stale_temporaries(target)
-    token = secrets.token_hex(4)
-    return target.with_name(
-        f".{target.name}{_TMP_MARK}{os.getpid()}-{token}{target.suffix}"
-    )
+    return _temporary_name(target, os.getpid(), secrets.token_hex(4))
+
+
+def _temporary_name(target: Path, pid: int, token: str) -> Path:
+    return target.with_name(f".{target.name}{_TMP_MARK}{pid}-{token}{target.suffix}")
+
+
+def _aside_name(temp: Path, target: Path) -> Path:
+    """Return the name the old ``target`` gets while ``temp`` replaces it.
+
+    It carries the same process id and token as ``temp``, so `recover` can
+    tell which new folder belongs to which old one.
+    """
+    prefix = f".{target.name}{_TMP_MARK}"
+    stem = temp.name[len(prefix) :]
+    if target.suffix:
+        stem = stem[: -len(target.suffix)]
+    return target.with_name(f".{target.name}{_OLD_MARK}{stem}")
+
+
+def recover(target: Path) -> bool:
+    """Finish, or undo, a folder swap of ``target`` that a killed process left.
+
+    A kill between the two renames that publish a folder over an existing one
+    leaves ``target`` absent, the old folder as ``.<name>.old-<pid>-<token>``
+    and the new one as ``.<name>.tmp-<pid>-<token>``. If that process is dead,
+    the new folder (complete and verified before the swap began) is renamed
+    into place and the old one deleted; without the new one, the old one is
+    put back. Old folders left beside a present target (a kill after the
+    second rename) are deleted. Swaps of live processes are left alone.
+
+    Returns:
+        Whether ``target`` was restored or completed.
+
+    Example:
+        >>> recover(Path("/nonexistent/model"))
+        False
+    """
+    target = target.absolute()
+    prefix = f".{target.name}{_OLD_MARK}"
+    try:
+        asides = sorted(target.parent.glob(f"{prefix}*"))
+    except OSError:
+        return False
+    repaired = False
+    for aside in asides:
+        pid_text, _, token = aside.name[len(prefix) :].partition("-")
+        if not pid_text.isdigit() or _pid_alive(int(pid_text)):
+            continue
+        if target.exists() or target.is_symlink():
+            _remove(aside)
+            continue
+        new = _temporary_name(target, int(pid_text), token)
+        os.rename(new if new.is_dir() else aside, target)
+        _remove(aside)
+        _fsync_tree_parent(target)
+        repaired = True
+    return repaired
+
+
+def recover_within(folder: Path) -> None:
+    """Run `recover` for every interrupted swap directly inside ``folder``.
+
+    `tfstarter.export.load` calls it on a SavedModel base folder, whose
+    version folders are swapped one by one.
+
+    Example:
+        >>> recover_within(Path("/nonexistent"))
+    """
+    try:
+        asides = [entry for entry in folder.iterdir() if _OLD_MARK in entry.name]
+    except OSError:
+        return
+    for aside in asides:
+        name = aside.name[1:].split(_OLD_MARK, 1)[0]
+        recover(folder / name)
+
+
+def recover_path(path: Path) -> None:
+    """Repair interrupted swaps that hide ``path`` or a folder it lies in.
+
+    Walks up from ``path`` while the path is missing (a bundle being swapped
+    hides every file inside it), then looks inside ``path`` if it is a folder.
+
+    Example:
+        >>> recover_path(Path("/nonexistent/bundle/model.keras"))
+    """
+    path = path.absolute()
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            break
+        if recover(candidate):
+            break
+    if path.is_dir():
+        recover_within(path)
 
 
 def check_target(target: Path, *, kind: Kind, overwrite: bool) -> None:
@@ -150,8 +250,8 @@ def _publish_dir(temp: Path, target: Path, *, overwrite: bool) -> None:
         os.rename(temp, target)
         return
     check_target(target, kind="dir", overwrite=overwrite)
-    aside = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
-    os.rename(target, aside)
+    aside = _aside_name(temp, target)
+    os.rename(target, aside)  # a kill from here to the next rename: see recover()
     os.rename(temp, target)
     shutil.rmtree(aside, ignore_errors=True)
 
@@ -177,6 +277,7 @@ def staged(target: Path, *, kind: Kind, overwrite: bool) -> Iterator[Path]:
         'complete'
     """
     target = target.absolute()
+    recover(target)
     check_target(target, kind=kind, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = temporary_path(target)

@@ -401,6 +401,29 @@ def as_arrays(name: str, data: Any) -> Any:
     return array
 
 
+def check_real(name: str, data: Any) -> None:
+    """Refuse complex numbers, which a model would silently cast to their real part.
+
+    Raises:
+        DataError: if an array of ``data`` has a complex dtype.
+
+    Examples:
+        >>> check_real("x", np.zeros(2))
+        >>> check_real("x", np.zeros(2, complex))
+        Traceback (most recent call last):
+        ...
+        tfstarter.errors.DataError: `x` holds complex numbers (dtype complex128); ...
+    """
+    for leaf_name, leaf in _leaves(name, data):
+        if np.issubdtype(leaf.dtype, np.complexfloating):
+            raise DataError(
+                f"`{leaf_name}` holds complex numbers (dtype {leaf.dtype}); a "
+                f"model computes in real numbers and would silently drop the "
+                f"imaginary part. Pass the real and imaginary parts as separate "
+                f"features, e.g. np.stack([x.real, x.imag], axis=-1)."
+            )
+
+
 def take_rows(data: Any, index: npt.ArrayLike) -> Any:
     """Select rows of an array, or of every array of a mapping, by index or mask.
 

@@ -24,6 +24,7 @@ __all__ = [
     "ConfigError",
     "CorruptFileError",
     "DataError",
+    "DataWarning",
     "DatasetNotFoundError",
     "ExportError",
     "TfstarterError",
@@ -139,5 +140,17 @@ class TrainingError(TfstarterError, RuntimeError):
 
     Examples:
         >>> isinstance(TrainingError("loss is NaN at epoch 2, batch 17"), RuntimeError)
+        True
+    """
+
+
+class DataWarning(UserWarning):
+    """Data that trains, but probably not as meant (e.g. raw 0-255 pixels).
+
+    Not an error: training goes on. Silence it with the standard filters,
+    ``warnings.filterwarnings("ignore", category=tfs.errors.DataWarning)``.
+
+    Examples:
+        >>> issubclass(DataWarning, UserWarning)
         True
     """

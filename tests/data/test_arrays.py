@@ -191,7 +191,11 @@ def test_non_finite_rows_raise_or_are_dropped() -> None:
         ({"x": np.zeros(3), "cache": 3}, ArgumentTypeError, r"`cache` must be False"),
         ({"x": np.zeros(3), "prefetch": 0}, ConfigError, r"`prefetch` must be"),
         ({"x": np.zeros(3), "map": 3}, ArgumentTypeError, r"`map` must be a function"),
-        ({"x": np.zeros(3), "rescale": 0}, ConfigError, r"`rescale` must be a non-zero, finite number, got 0"),
+        (
+            {"x": np.zeros(3), "rescale": 0},
+            ConfigError,
+            r"`rescale` must be a non-zero, finite number, got 0",
+        ),
         (
             {"x": np.zeros(3), "non_finite": "keep"},
             ConfigError,
@@ -229,6 +233,38 @@ def test_non_finite_rows_raise_or_are_dropped() -> None:
             r"`x` holds Python objects",
         ),
         ({"x": None}, ArgumentTypeError, r"`x` must be an array or a mapping"),
+        (
+            {"x": np.ones((3, 2), complex)},
+            DataError,
+            r"`x` holds complex numbers \(dtype complex128\).*imaginary part",
+        ),
+        (
+            {"x": np.ones((3, 2)), "y": np.ones(3, np.complex64)},
+            DataError,
+            r"`y` holds complex numbers \(dtype complex64\)",
+        ),
+        (
+            {"x": np.ones((3, 2)), "y": np.ones(3), "map": lambda x: x},
+            ArgumentTypeError,
+            r"`map` takes 1 positional argument \(x\), but `map` receives \(x, y\), "
+            r"the features and labels of one sample, and must return \(x, y\)\. "
+            r"Write e\.g\. map=lambda x, y: \(f\(x\), y\)",
+        ),
+        (
+            {"x": np.ones((3, 2)), "map": lambda x, y: x},
+            ArgumentTypeError,
+            r"`map` takes 2 positional arguments \(x, y\), but `map` receives x",
+        ),
+        (
+            {"x": np.ones((3, 2)), "y": np.ones(3), "map": lambda x, y: x * 2},
+            ConfigError,
+            r"`map` returned one value, not an \(x, y\) pair",
+        ),
+        (
+            {"x": np.ones((3, 2)), "y": np.ones(3), "map": lambda x, y: (x + "a", y)},
+            ArgumentTypeError,
+            r"`map` failed on a sample: TypeError: .*`map` receives \(x, y\)",
+        ),
     ],
 )
 def test_bad_input_is_rejected_when_the_pipeline_is_built(
@@ -251,3 +287,11 @@ def test_trains_a_keras_model() -> None:
     )
     history = model.fit(ds, epochs=5, verbose=0, shuffle=False)
     assert history.history["accuracy"][-1] > 0.9
+
+
+def test_map_with_defaults_or_varargs_is_accepted() -> None:
+    x, y = np.ones((4, 2), "float32"), np.arange(4)
+    scaled = tfs.data.from_arrays(x, y, map=lambda a, b, scale=2.0: (a * scale, b))
+    assert next(iter(scaled))[0].numpy().max() == 2.0
+    passed = tfs.data.from_arrays(x, y, map=lambda *sample: sample)
+    assert next(iter(passed))[1].numpy().tolist() == [0, 1, 2, 3]

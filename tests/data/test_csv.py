@@ -16,6 +16,7 @@ import tfstarter as tfs
 from tfstarter.errors import (
     ArgumentTypeError,
     ConfigError,
+    CorruptFileError,
     DataError,
     DatasetNotFoundError,
 )
@@ -298,3 +299,72 @@ def test_schema_errors(tmp_path: Path) -> None:
         tfs.data.from_csv(floats, label="y", schema=int_schema)
     with pytest.raises(DatasetNotFoundError, match=r"is not a file"):
         tfs.data.from_csv(tmp_path / "nope.csv", label="y")
+
+
+def test_schema_reports_an_integer_label_the_training_file_never_had(
+    tmp_path: Path,
+) -> None:
+    train = write_csv(tmp_path / "t.csv", ["a", "y"], [[1, 0], [2, 1], [3, 2], [4, 0]])
+    _, schema = tfs.data.from_csv(train, label="y")
+    assert schema.label_classes == 3
+    val = write_csv(tmp_path / "v.csv", ["a", "y"], [[1, 0], [2, 7], [3, 9]])
+    with pytest.raises(
+        DataError,
+        match=r"label column 'y' of '.*v\.csv' holds labels the training file never "
+        r"had: \[7, 9\] \(first on line 3\); the training labels are the classes "
+        r"0\.\.2",
+    ):
+        tfs.data.from_csv(val, label="y", schema=schema)
+    same = write_csv(tmp_path / "s.csv", ["a", "y"], [[1, 2], [2, 0]])
+    tfs.data.from_csv(same, label="y", schema=schema)  # a subset is fine
+
+
+def test_integer_targets_that_are_not_classes_are_not_checked(tmp_path: Path) -> None:
+    train = write_csv(tmp_path / "t.csv", ["a", "age"], [[1, 18], [2, 33], [3, 40]])
+    _, schema = tfs.data.from_csv(train, label="age")
+    assert schema.label_classes is None
+    val = write_csv(tmp_path / "v.csv", ["a", "age"], [[1, 93]])
+    tfs.data.from_csv(val, label="age", schema=schema)
+
+
+def test_label_classes_can_be_switched_off(tmp_path: Path) -> None:
+    import dataclasses
+
+    train = write_csv(tmp_path / "t.csv", ["a", "n"], [[1, 0], [2, 1]])
+    _, schema = tfs.data.from_csv(train, label="n")
+    val = write_csv(tmp_path / "v.csv", ["a", "n"], [[1, 5]])
+    with pytest.raises(DataError, match=r"label_classes=None"):
+        tfs.data.from_csv(val, label="n", schema=schema)
+    relaxed = dataclasses.replace(schema, label_classes=None)
+    _, again = tfs.data.from_csv(val, label="n", schema=relaxed)
+    assert again is relaxed
+
+
+def test_many_distinct_labels_are_not_a_category_error(tmp_path: Path) -> None:
+    rows = [[i, i * 0.5] for i in range(30)]
+    train = write_csv(tmp_path / "t.csv", ["a", "y"], rows)
+    _, schema = tfs.data.from_csv(train, label="y", max_categories=5)
+    assert schema.label_dtype == "float32" and schema.label_classes is None
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "column"),
+    [
+        (b"name,price\n" + b"x,1\n" * 5000 + b"caf\xe9,2\n", 5002, 4),
+        (b"na\xefme,price\nx,1\n", 1, 3),
+        (b"name,price\nx,1\ny,1\xe9\n", 3, 4),
+        (b"a,price\n" + b"1,1\n" * 2000 + b"\xff,2\n", 2002, 1),
+    ],
+    ids=["text-column", "header", "label", "numeric-column-late"],
+)
+def test_non_utf8_bytes_name_the_file_and_line(
+    tmp_path: Path, content: bytes, line: int, column: int
+) -> None:
+    file = tmp_path / "latin1.csv"
+    file.write_bytes(content)
+    with pytest.raises(
+        CorruptFileError,
+        match=rf"line {line} of '.*latin1\.csv' is not valid UTF-8 \(byte 0x.. at "
+        rf"column {column}\)\. Save the file as UTF-8",
+    ):
+        tfs.data.from_csv(file, label="price")

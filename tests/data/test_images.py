@@ -108,9 +108,12 @@ def test_augment_in_training_pipeline(folder: Path) -> None:
 
 def test_images_of_different_sizes_need_image_size(folder: Path) -> None:
     write_png(folder / "zebra" / "big.png", value=1, size=(9, 9))
-    ds, _ = tfs.data.from_image_directory(folder, batch_size=32)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"images differ in size"):
-        list(ds)
+    with pytest.raises(
+        DataError,
+        match=r"images differ in size: .*ant/0\.png is 6x5 but .*zebra/big\.png is "
+        r"9x9 \(height x width\)\. Pass image_size=\(height, width\)",
+    ):
+        tfs.data.from_image_directory(folder, batch_size=32)
     ds, _ = tfs.data.from_image_directory(folder, image_size=(9, 9), batch_size=32)
     assert next(iter(ds))[0].shape == (11, 9, 9, 3)
 
@@ -127,7 +130,11 @@ def test_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"has class folders \['cat'\] but no images"):
         tfs.data.from_image_directory(tmp_path)
     (tmp_path / "cat" / "broken.png").write_bytes(b"garbage")
-    with pytest.raises(CorruptFileError, match=r"broken\.png could not be decoded"):
+    with pytest.raises(
+        CorruptFileError,
+        match=r"broken\.png is not a PNG, JPEG, GIF or BMP image \(it starts with "
+        r"b'garbage'\)",
+    ):
         tfs.data.from_image_directory(tmp_path)
     with pytest.raises(
         ArgumentTypeError, match=r"`image_size` must be a \(height, width\)"
@@ -141,3 +148,96 @@ def test_errors(tmp_path: Path) -> None:
         ConfigError, match=r"`class_names` must be non-empty and unique"
     ):
         tfs.data.from_image_directory(tmp_path, class_names=["cat", "cat"])
+
+
+GIF_1X1 = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04"
+    b"\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+def bmp_bytes(height: int, width: int) -> bytes:
+    row = (width * 3 + 3) // 4 * 4
+    size = 54 + row * height
+    header = (
+        b"BM" + size.to_bytes(4, "little") + b"\0\0\0\0" + (54).to_bytes(4, "little")
+    )
+    info = (
+        (40).to_bytes(4, "little")
+        + width.to_bytes(4, "little")
+        + height.to_bytes(4, "little")
+        + (1).to_bytes(2, "little")
+        + (24).to_bytes(2, "little")
+        + bytes(24)
+    )
+    return header + info + bytes(row * height)
+
+
+def jpeg_bytes(height: int, width: int) -> bytes:
+    pixels = tf.zeros([height, width, 3], tf.uint8)
+    return bytes(tf.io.encode_jpeg(pixels).numpy())
+
+
+def test_headers_of_every_format_give_the_size(tmp_path: Path) -> None:
+    from tfstarter.data._image_headers import read_header
+
+    files = {
+        "a.jpg": jpeg_bytes(7, 4),
+        "b.gif": GIF_1X1,
+        "c.bmp": bmp_bytes(3, 2),
+        "d.png": bytes(tf.io.encode_png(tf.zeros([2, 9, 1], tf.uint8)).numpy()),
+    }
+    found = {}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        header = read_header(tmp_path / name)
+        found[name] = (header.format, header.height, header.width)
+    assert found == {
+        "a.jpg": ("jpeg", 7, 4),
+        "b.gif": ("gif", 1, 1),
+        "c.bmp": ("bmp", 3, 2),
+        "d.png": ("png", 2, 9),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "match"),
+    [
+        ("cut.png", "png", r"cut\.png is a truncated PNG file \(no IEND chunk"),
+        ("cut.jpg", "jpeg", r"cut\.jpg is a truncated JPEG file"),
+        ("cut.gif", "gif", r"cut\.gif is a truncated GIF file"),
+        ("cut.bmp", "bmp", r"cut\.bmp is a truncated BMP file \(60 of its 78 bytes\)"),
+        ("empty.png", "empty", r"empty\.png is not a PNG, .* \(it starts with nothing"),
+        ("head.png", "head", r"head\.png is a PNG file cut short inside its header"),
+    ],
+)
+def test_broken_files_are_named_when_the_pipeline_is_built(
+    folder: Path, name: str, data: str, match: str
+) -> None:
+    whole = {
+        "png": bytes(tf.io.encode_png(tf.zeros([6, 5, 3], tf.uint8)).numpy()),
+        "jpeg": jpeg_bytes(6, 5),
+        "gif": GIF_1X1,
+        "bmp": bmp_bytes(6, 1),
+        "empty": b"",
+        "head": b"\x89PNG\r\n\x1a\n\x00\x00",
+    }[data]
+    cut = whole if data in ("empty", "head") else whole[: len(whole) - 18]
+    (folder / "cat" / name).write_bytes(cut)
+    with pytest.raises(CorruptFileError, match=match):
+        tfs.data.from_image_directory(folder, image_size=(6, 5))
+
+
+def test_verify_decodes_every_file_and_names_damage_inside(folder: Path) -> None:
+    path = folder / "zebra" / "1.png"
+    data = bytearray(path.read_bytes())
+    data[40:60] = bytes(20)  # inside the compressed data: header and end intact
+    path.write_bytes(bytes(data))
+    tfs.data.from_image_directory(folder)  # the header scan cannot see it
+    with pytest.raises(
+        CorruptFileError,
+        match=r"1 of 10 images could not be decoded, e\.g\. \['.*zebra/1\.png'\]",
+    ):
+        tfs.data.from_image_directory(folder, verify=True)
+    with pytest.raises(ArgumentTypeError, match=r"`verify` must be True or False"):
+        tfs.data.from_image_directory(folder, verify="yes")  # type: ignore[arg-type]

@@ -142,3 +142,31 @@ def test_bad_arguments_are_rejected(
 def test_empty_input_is_rejected() -> None:
     with pytest.raises(DataError, match=r"`x` is empty \(0 samples\)"):
         tfs.data.split(np.zeros((0, 2)))
+
+
+@pytest.mark.parametrize(
+    ("y", "stratify", "match"),
+    [
+        (
+            np.linspace(0.0, 1.0, 20),
+            True,
+            r"`stratify` needs class labels, but `y` holds continuous values "
+            r"\(e\.g\. 0\.05.* at row 1\).*np\.digitize",
+        ),
+        (np.zeros(20), np.linspace(0, 1, 20), r"`stratify` holds continuous values"),
+        (np.zeros(20), np.full(20, np.nan), r"holds continuous values \(e\.g\. nan"),
+    ],
+)
+def test_stratify_on_continuous_values_is_an_error(
+    y: np.ndarray, stratify: object, match: str
+) -> None:
+    with pytest.raises(DataError, match=match):
+        tfs.data.split(np.zeros((20, 2)), y, fractions=(0.5, 0.5), stratify=stratify)
+
+
+def test_stratify_on_whole_float_labels_is_fine() -> None:
+    y = np.array([0.0, 1.0] * 10)
+    (_, y_a), (_, y_b) = tfs.data.split(
+        np.zeros((20, 2)), y, fractions=(0.5, 0.5), stratify=True
+    )
+    assert y_a.sum() == y_b.sum() == 5

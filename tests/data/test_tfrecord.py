@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import tfstarter as tfs
 from tfstarter.errors import (
+    ArgumentTypeError,
     ArtifactExistsError,
     ConfigError,
     CorruptFileError,
@@ -62,7 +63,8 @@ def test_arrays_round_trip_bit_exactly_in_order(
     batch_size: int,
     data: st.DataObject,
 ) -> None:
-    x = data.draw(hnp.arrays(np.dtype(dtype), (n, *shape)))  # NaN, Inf included
+    elements = hnp.from_dtype(np.dtype(dtype), allow_nan=False, allow_infinity=False)
+    x = data.draw(hnp.arrays(np.dtype(dtype), (n, *shape), elements=elements))
     y = np.arange(n, dtype=np.int64) * 3
     folder = tmp_path_factory.mktemp("rec")
     files = tfs.data.write_tfrecord(folder, x, y, num_shards=shards)
@@ -71,7 +73,7 @@ def test_arrays_round_trip_bit_exactly_in_order(
     assert int(ds.cardinality()) == -(-n // batch_size)
     x_back, y_back = gather(ds)  # type: ignore[misc]
     assert x_back.dtype == x.dtype and x_back.shape == x.shape
-    assert x_back.tobytes() == x.tobytes()  # bit-exact, NaN payloads too
+    assert x_back.tobytes() == x.tobytes()  # bit-exact, signed zeros too
     np.testing.assert_array_equal(y_back, y)  # round-robin shards restore order
 
 
@@ -207,3 +209,78 @@ def test_bad_input_is_rejected(
 ) -> None:
     with pytest.raises(error, match=match):
         tfs.data.write_tfrecord(tmp_path / "out", x, **kwargs)  # type: ignore[arg-type]
+
+
+def test_non_finite_policy_applies_to_arrays(tmp_path: Path) -> None:
+    x = np.array([[1.0], [np.nan], [3.0]])
+    with pytest.raises(
+        DataError, match=r"`x` holds NaN or Inf in 1 of 3 rows \(first at row 1\)"
+    ):
+        tfs.data.write_tfrecord(tmp_path / "a", x, np.arange(3))
+    assert not (tmp_path / "a").exists()
+    tfs.data.write_tfrecord(tmp_path / "b", x, np.arange(3), non_finite="drop")
+    x_back, y_back = gather(tfs.data.from_tfrecord(tmp_path / "b"))  # type: ignore[misc]
+    assert x_back.ravel().tolist() == [1.0, 3.0] and y_back.tolist() == [0, 2]
+    with pytest.raises(DataError, match=r"`y` holds NaN or Inf"):
+        tfs.data.write_tfrecord(tmp_path / "c", np.ones((2, 1)), [0.0, np.inf])
+
+
+def test_non_finite_policy_applies_to_datasets(tmp_path: Path) -> None:
+    ds = tf.data.Dataset.from_tensor_slices(
+        (np.array([[1.0], [2.0], [np.inf]], "float32"), np.arange(3))
+    )
+    with pytest.raises(DataError, match=r"sample 2 of `x` holds NaN or Inf"):
+        tfs.data.write_tfrecord(tmp_path / "a", ds)
+    assert not (tmp_path / "a" / "tfrecord_spec.json").exists()
+    tfs.data.write_tfrecord(tmp_path / "b", ds, non_finite="drop")
+    assert int(tfs.data.from_tfrecord(tmp_path / "b").cardinality()) == 1
+    _, y_back = gather(tfs.data.from_tfrecord(tmp_path / "b"))  # type: ignore[misc]
+    assert y_back.tolist() == [0, 1]
+
+
+def corrupt(files: list[Path], index: int) -> Path:
+    data = bytearray(files[index].read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, flipped bits inside a record
+    files[index].write_bytes(bytes(data))
+    return files[index]
+
+
+def test_verify_names_a_corrupt_shard_when_the_pipeline_is_built(
+    tmp_path: Path,
+) -> None:
+    files = tfs.data.write_tfrecord(
+        tmp_path, np.arange(400.0).reshape(100, 4), np.arange(100), num_shards=4
+    )
+    tfs.data.from_tfrecord(tmp_path, verify=True)  # intact
+    bad = corrupt(files, 2)
+    tfs.data.from_tfrecord(tmp_path)  # sizes agree: not seen without verify
+    with pytest.raises(
+        CorruptFileError,
+        match=rf"shard {bad} is corrupt \(corrupted record at \d+\)\. Copy it again",
+    ):
+        tfs.data.from_tfrecord(tmp_path, verify=True)
+
+
+def test_a_corrupt_record_met_while_reading_is_named_after_the_fact(
+    tmp_path: Path,
+) -> None:
+    from tfstarter.data._labels import data_error_from
+
+    files = tfs.data.write_tfrecord(
+        tmp_path, np.arange(400.0).reshape(100, 4), np.arange(100), num_shards=2
+    )
+    ds = tfs.data.from_tfrecord(tmp_path, batch_size=8)
+    bad = corrupt(files, 1)
+    with pytest.raises(tf.errors.DataLossError) as info:
+        list(ds)
+    error = data_error_from(info.value)
+    assert isinstance(error, CorruptFileError)
+    assert str(error).startswith(f"shard {bad} is corrupt (corrupted record at ")
+
+
+def test_map_signature_is_checked_against_the_samples(tmp_path: Path) -> None:
+    tfs.data.write_tfrecord(tmp_path, np.zeros((4, 2)), np.arange(4))
+    with pytest.raises(
+        ArgumentTypeError, match=r"`map` takes 1 positional argument \(x\), but"
+    ):
+        tfs.data.from_tfrecord(tmp_path, map=lambda x: x)

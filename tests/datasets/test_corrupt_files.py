@@ -99,7 +99,7 @@ def test_labels_that_do_not_match_images(mnist_copy: Path) -> None:
     with pytest.raises(
         CorruptFileError, match=r"10000 images but labels of shape \(9999,\)"
     ):
-        tfs.datasets.mnist(data_dir=mnist_copy, download=False)
+        tfs.datasets.mnist(data_dir=mnist_copy, download=False, verify=False)
 
 
 def test_label_values_out_of_range(mnist_copy: Path) -> None:
@@ -111,7 +111,7 @@ def test_label_values_out_of_range(mnist_copy: Path) -> None:
     with pytest.raises(
         CorruptFileError, match=r"labels range from 12 to 12, expected 0\.\.9"
     ):
-        tfs.datasets.mnist(data_dir=mnist_copy, download=False)
+        tfs.datasets.mnist(data_dir=mnist_copy, download=False, verify=False)
 
 
 def test_images_of_wrong_size(mnist_copy: Path) -> None:
@@ -123,7 +123,7 @@ def test_images_of_wrong_size(mnist_copy: Path) -> None:
         gzip.compress(header + images.tobytes())
     )
     with pytest.raises(CorruptFileError, match=r"images have shape \(10000, 14, 14\)"):
-        tfs.datasets.mnist(data_dir=mnist_copy, download=False)
+        tfs.datasets.mnist(data_dir=mnist_copy, download=False, verify=False)
 
 
 def test_corrupt_npz(tmp_path: Path, isolated_keras_home: Path) -> None:
@@ -140,5 +140,50 @@ def test_npz_missing_arrays(tmp_path: Path, isolated_keras_home: Path) -> None:
     np.savez(folder / "mnist.npz", x_train=np.zeros((1, 28, 28), np.uint8))
     with pytest.raises(
         CorruptFileError, match=r"lacks the arrays \['y_train', 'x_test', 'y_test'\]"
+    ):
+        tfs.datasets.mnist(data_dir=tmp_path, download=False)
+
+
+def test_labels_with_flipped_values_fail_the_checksum(mnist_copy: Path) -> None:
+    path = mnist_copy / MNIST.test_labels.name
+    raw = bytearray(gzip.decompress(path.read_bytes()))
+    raw[-1] = (raw[-1] + 1) % 10  # still a valid label, but not the published one
+    path.write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(
+        CorruptFileError,
+        match=r"t10k-labels-idx1-ubyte\.gz is not mnist's test labels: it matches "
+        r"no published file.*verify=False",
+    ):
+        tfs.datasets.mnist(data_dir=mnist_copy, download=False)
+
+
+def test_mnist_folder_is_not_served_as_fashion_mnist(mnist_copy: Path) -> None:
+    with pytest.raises(
+        CorruptFileError,
+        match=r"train-images-idx3-ubyte\.gz is not fashion_mnist's train images: "
+        r"it holds mnist's train images",
+    ):
+        tfs.datasets.fashion_mnist(data_dir=mnist_copy, download=False)
+
+
+def test_fashion_npz_arrays_are_checked_too(
+    data_dir: Path, tmp_path: Path, isolated_keras_home: Path
+) -> None:
+    (x_train, y_train), (x_test, y_test) = tfs.datasets.fashion_mnist(
+        data_dir=data_dir, download=False
+    )
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    np.savez(
+        folder / "mnist.npz",
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+    )
+    with pytest.raises(
+        CorruptFileError,
+        match=r"mnist\.npz \[x_train\] is not mnist's train images: "
+        r"it holds fashion_mnist's train images",
     ):
         tfs.datasets.mnist(data_dir=tmp_path, download=False)

@@ -44,9 +44,11 @@ def test_explicit_data_dir_wins_over_environment(
     write_tiny_idx(tmp_path / "arg" / "mnist", MNIST, fill=1)
     write_tiny_idx(tmp_path / "env" / "mnist", MNIST, fill=2)
     monkeypatch.setenv("TFSTARTER_DATA_DIR", str(tmp_path / "env"))
-    (x_train, _), _ = tfs.datasets.mnist(data_dir=tmp_path / "arg", download=False)
+    (x_train, _), _ = tfs.datasets.mnist(
+        data_dir=tmp_path / "arg", download=False, verify=False
+    )
     assert int(x_train[0, 0, 0]) == 1
-    (x_train, _), _ = tfs.datasets.mnist(download=False)
+    (x_train, _), _ = tfs.datasets.mnist(download=False, verify=False)
     assert int(x_train[0, 0, 0]) == 2
 
 
@@ -54,11 +56,11 @@ def test_environment_wins_over_keras_cache(
     tmp_path: Path, isolated_keras_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_tiny_idx(keras_cache_dir() / "fashion-mnist", FASHION_MNIST, fill=3)
-    (x_train, _), _ = tfs.datasets.fashion_mnist(download=False)
+    (x_train, _), _ = tfs.datasets.fashion_mnist(download=False, verify=False)
     assert int(x_train[0, 0, 0]) == 3
     write_tiny_idx(tmp_path / "env" / "fashion-mnist", FASHION_MNIST, fill=4)
     monkeypatch.setenv("TFSTARTER_DATA_DIR", str(tmp_path / "env"))
-    (x_train, _), _ = tfs.datasets.fashion_mnist(download=False)
+    (x_train, _), _ = tfs.datasets.fashion_mnist(download=False, verify=False)
     assert int(x_train[0, 0, 0]) == 4
 
 
@@ -68,7 +70,7 @@ def test_keras_npz_layout_in_cache_is_read(isolated_keras_home: Path) -> None:
     x = np.arange(3 * 28 * 28, dtype=np.uint8).reshape(3, 28, 28)
     y = np.array([1, 2, 3], dtype=np.uint8)
     np.savez(cache / "mnist.npz", x_train=x, y_train=y, x_test=x[:2], y_test=y[:2])
-    (x_train, _), (_, y_test) = tfs.datasets.mnist(download=False)
+    (x_train, _), (_, y_test) = tfs.datasets.mnist(download=False, verify=False)
     np.testing.assert_array_equal(x_train, x)
     assert y_test.tolist() == [1, 2]
 
@@ -80,7 +82,7 @@ def test_idx_files_in_shared_cache_root_are_not_taken_for_fashion(
     # searched for .npz files only.
     write_tiny_idx(keras_cache_dir(), MNIST)
     with pytest.raises(DatasetNotFoundError, match="fashion_mnist was not found"):
-        tfs.datasets.fashion_mnist(download=False)
+        tfs.datasets.fashion_mnist(download=False, verify=False)
 
 
 def test_missing_offline_says_which_files_go_where(
@@ -89,11 +91,19 @@ def test_missing_offline_says_which_files_go_where(
     with pytest.raises(
         DatasetNotFoundError, match=r"train-images-idx3-ubyte\.gz"
     ) as info:
-        tfs.datasets.mnist(data_dir=tmp_path / "nowhere", download=False)
+        tfs.datasets.mnist(data_dir=tmp_path / "nowhere", download=False, verify=False)
     message = str(info.value)
     assert str(tmp_path / "nowhere" / "mnist" / "t10k-labels-idx1-ubyte.gz") in message
     assert "TFSTARTER_DATA_DIR" in message
-    assert "download=False" in message
+    assert "does not hold mnist" in message
+
+
+def test_missing_without_data_dir_says_download_is_off(
+    isolated_keras_home: Path,
+) -> None:
+    with pytest.raises(DatasetNotFoundError, match=r"download=False") as info:
+        tfs.datasets.mnist(download=False)
+    assert "t10k-labels-idx1-ubyte.gz" in str(info.value)
 
 
 def test_failed_download_is_a_clear_not_found_error(
@@ -111,7 +121,7 @@ def test_failed_download_is_a_clear_not_found_error(
     with pytest.raises(
         DatasetNotFoundError, match=r"download failed \(URLError"
     ) as info:
-        tfs.datasets.fashion_mnist(data_dir=tmp_path)
+        tfs.datasets.fashion_mnist(verify=False)
     assert "Put the original IDX files of fashion_mnist here" in str(info.value)
     assert calls and calls[0]["hash_algorithm"] == "md5"
     assert calls[0]["file_hash"] == FASHION_MNIST.train_images.md5
@@ -134,11 +144,11 @@ def test_download_fetches_with_checksum_into_keras_cache(
         return str(target)
 
     monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
-    (_, y_train), _ = tfs.datasets.mnist()
+    (_, y_train), _ = tfs.datasets.mnist(verify=False)
     assert y_train.tolist() == [0, 9]
     # The second call finds the cached file without downloading.
     monkeypatch.setattr(keras.utils, "get_file", None)
-    (_, y_train), _ = tfs.datasets.mnist()
+    (_, y_train), _ = tfs.datasets.mnist(verify=False)
     assert y_train.tolist() == [0, 9]
 
 
@@ -150,7 +160,7 @@ def test_partial_dataset_names_missing_files(
     with pytest.raises(
         DatasetNotFoundError, match=r"missing \['t10k-labels-idx1-ubyte.gz'\]"
     ):
-        tfs.datasets.mnist(data_dir=tmp_path, download=False)
+        tfs.datasets.mnist(data_dir=tmp_path, download=False, verify=False)
 
 
 def test_uncompressed_idx_files_are_accepted(
@@ -160,7 +170,9 @@ def test_uncompressed_idx_files_are_accepted(
     for path in (tmp_path / "mnist").iterdir():
         path.with_suffix("").write_bytes(gzip.decompress(path.read_bytes()))
         path.unlink()
-    (x_train, _), _ = tfs.datasets.mnist(data_dir=tmp_path, download=False)
+    (x_train, _), _ = tfs.datasets.mnist(
+        data_dir=tmp_path, download=False, verify=False
+    )
     assert int(x_train[0, 0, 0]) == 5
 
 
@@ -172,4 +184,4 @@ def test_corrupt_file_in_higher_priority_folder_is_reported_not_skipped(
     write_tiny_idx(tmp_path / "env" / "mnist", MNIST)
     monkeypatch.setenv("TFSTARTER_DATA_DIR", str(tmp_path / "env"))
     with pytest.raises(CorruptFileError, match=r"train-labels-idx1-ubyte\.gz"):
-        tfs.datasets.mnist(data_dir=tmp_path / "arg", download=False)
+        tfs.datasets.mnist(data_dir=tmp_path / "arg", download=False, verify=False)

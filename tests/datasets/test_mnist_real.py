@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tfstarter as tfs
+from tfstarter.datasets._catalog import FASHION_MNIST, MNIST, DatasetSpec
+from tfstarter.errors import DatasetNotFoundError
 
 pytestmark = pytest.mark.mnist
 
@@ -56,3 +60,24 @@ def test_returned_arrays_are_independent_copies(real_data_env: Path) -> None:
     x_train[0, 0, 0] = 77
     (again, _), _ = tfs.datasets.mnist(download=False)
     assert again[0, 0, 0] == 0
+
+
+@pytest.mark.parametrize("spec", [MNIST, FASHION_MNIST], ids=lambda s: s.name)
+def test_catalog_checksums_match_the_published_files(
+    data_dir: Path, spec: DatasetSpec
+) -> None:
+    for idx_file in spec.idx_files:
+        path = data_dir / spec.folder / idx_file.name
+        assert hashlib.md5(path.read_bytes()).hexdigest() == idx_file.md5
+        raw = gzip.decompress(path.read_bytes())
+        header = 16 if "images" in idx_file.name else 8
+        assert hashlib.sha256(raw[header:]).hexdigest() == idx_file.sha256
+
+
+def test_explicit_data_dir_without_the_dataset_does_not_fall_back(
+    real_data_env: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(
+        DatasetNotFoundError, match=r"`data_dir` '.*nonexistent' does not hold mnist"
+    ):
+        tfs.datasets.mnist(data_dir=tmp_path / "nonexistent")

@@ -52,7 +52,7 @@ def test_layout(bundle: tfs.export.Bundle) -> None:
 def test_manifest_matches_the_files(bundle: tfs.export.Bundle) -> None:
     manifest = json.loads(bundle.manifest_path.read_text())
     assert manifest == bundle.manifest
-    assert manifest["manifest_version"] == 1
+    assert manifest["manifest_version"] == 2
     assert manifest["versions"]["tensorflow"] == tf.__version__
     assert manifest["versions"]["keras"] == keras.__version__
     assert manifest["versions"]["tfstarter"] == tfs.__version__
@@ -75,6 +75,7 @@ def test_manifest_matches_the_files(bundle: tfs.export.Bundle) -> None:
         "tflite",
         "tflite-float16",
         "tflite-int8",
+        "onnx",
     ]
     for entry in manifest["artifacts"]:
         path = bundle.path / entry["path"]
@@ -89,7 +90,7 @@ def test_manifest_matches_the_files(bundle: tfs.export.Bundle) -> None:
             )
         assert entry["verification"]["passed"] is True
         assert entry["verification"]["path"] == entry["path"]
-        if entry["format"] in ("saved_model", "tflite"):
+        if entry["format"] in ("saved_model", "tflite", "onnx"):
             assert entry["signature"]["name"] == "serving_default"
         else:
             assert entry["signature"] is None
@@ -106,8 +107,8 @@ def test_every_artifact_loads(
         atol = 0.1 if report.quantize else 1e-5
         np.testing.assert_allclose(got.predict(x), expected, atol=atol)
     assert bundle.artifact("tflite-int8") == bundle.path / "model.int8.tflite"
-    with pytest.raises(ConfigError, match="has no artifact 'onnx'; it has 'keras'"):
-        bundle.artifact("onnx")
+    with pytest.raises(ConfigError, match="has no artifact 'tflite-dynamic'; it has"):
+        bundle.artifact("tflite-dynamic")
     with pytest.raises(ConfigError, match="is an export bundle"):
         tfs.export.load(bundle.path)
 
@@ -167,7 +168,7 @@ def test_overwrite_and_unchecked(
             "`formats` must be a non-empty sequence",
         ),
         ({"formats": ()}, ArgumentTypeError, "`formats` must be a non-empty sequence"),
-        ({"formats": ("onnx",)}, ConfigError, r"`formats\[...\]` must be one of 'h5'"),
+        ({"formats": ("pb",)}, ConfigError, r"`formats\[...\]` must be one of 'h5'"),
         ({"quantize": "int8"}, ArgumentTypeError, "`quantize` must be a non-empty"),
         (
             {"quantize": ("int4",)},

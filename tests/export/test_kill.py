@@ -158,7 +158,112 @@ def test_killed_at_any_time_leaves_targets_absent_or_complete(
             _assert_complete(tmp_path, fmt)
         else:
             # only a folder being replaced may be briefly absent; its previous
-            # version is then kept beside it under a hidden name
+            # version is then kept beside it under a hidden name, and load()
+            # finishes the swap
             assert fmt in ("saved_model", "bundle")
             aside = [p for p in target.parent.iterdir() if ".old-" in p.name]
             assert len(aside) == 1
+            _assert_complete(tmp_path, fmt)
+            assert not [p for p in target.parent.iterdir() if ".old-" in p.name]
+
+
+SWAP_CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+
+    import keras
+    import numpy as np
+
+    import tfstarter as tfs
+
+    root, fmt = Path(sys.argv[1]), sys.argv[2]
+    x = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
+    np.save(root / "x.npy", x)
+
+    def export(seed):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+        if fmt == "saved_model":
+            tfs.export.saved_model(model, root / "serving", version=1, overwrite=True)
+        else:
+            tfs.export.bundle(
+                model, root / "bundle", formats=("keras", "saved_model"),
+                overwrite=True,
+            )
+        return np.asarray(model(x))
+
+    np.save(root / "old.npy", export(1))
+    real_rename = os.rename
+
+    def rename_then_die(source, target):
+        real_rename(source, target)
+        if ".old-" in os.fspath(target):  # the first of the two renames
+            print("KILLED BETWEEN RENAMES", flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    os.rename = rename_then_die
+    keras.utils.set_random_seed(2)
+    np.save(root / "new.npy", np.asarray(
+        keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])(x)
+    ))
+    export(2)
+    print("NOT KILLED", flush=True)
+    """
+)
+
+
+def _kill_between_renames(root: Path, fmt: str) -> Path:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    done = subprocess.run(
+        [sys.executable, "-c", SWAP_CHILD, str(root), fmt],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr[-3000:]
+    assert "KILLED BETWEEN RENAMES" in done.stdout
+    target = root / ("serving/1" if fmt == "saved_model" else "bundle")
+    hidden = sorted(p.name for p in target.parent.iterdir() if p.name.startswith("."))
+    assert not target.exists()  # the window: old folder aside, new one not in
+    assert [name.split("-")[0] for name in hidden] == [
+        f".{target.name}.old",
+        f".{target.name}.tmp",
+    ]
+    return target
+
+
+@pytest.mark.parametrize("fmt", ["saved_model", "bundle"])
+def test_load_finishes_a_swap_killed_between_its_renames(
+    tmp_path: Path, fmt: str
+) -> None:
+    target = _kill_between_renames(tmp_path, fmt)
+    x, new = np.load(tmp_path / "x.npy"), np.load(tmp_path / "new.npy")
+    path = target.parent if fmt == "saved_model" else target / "model.keras"
+    np.testing.assert_allclose(tfs.export.load(path).predict(x), new, atol=1e-6)
+    assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
+    if fmt == "bundle":
+        assert (target / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("fmt", ["saved_model", "bundle"])
+def test_next_export_finishes_a_swap_killed_between_its_renames(
+    tmp_path: Path, fmt: str
+) -> None:
+    target = _kill_between_renames(tmp_path, fmt)
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])
+    if fmt == "saved_model":
+        with pytest.raises(tfs.errors.ArtifactExistsError, match="1 already exists"):
+            tfs.export.saved_model(model, target.parent, version=1)
+        x, new = np.load(tmp_path / "x.npy"), np.load(tmp_path / "new.npy")
+        np.testing.assert_allclose(tfs.export.load(target).predict(x), new, atol=1e-6)
+        assert tfs.export.saved_model(model, target.parent).name == "2"
+    else:
+        tfs.export.bundle(model, target, formats=("keras",), overwrite=True)
+        assert sorted(p.name for p in target.iterdir()) == [
+            "manifest.json",
+            "model.keras",
+        ]
+    assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []

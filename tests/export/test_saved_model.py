@@ -110,7 +110,9 @@ def test_models_with_two_inputs_are_refused(tmp_path: Path) -> None:
 
 def test_unbuilt_model_is_refused(tmp_path: Path) -> None:
     model = keras.Sequential([keras.layers.Dense(1)])
-    with pytest.raises(ExportError, match=r"no known input shape.*keras\.Input"):
+    with pytest.raises(
+        ExportError, match=r"model 'sequential.*' is not built.*keras\.Input"
+    ):
         tfs.export.saved_model(model, tmp_path / "m")
 
 

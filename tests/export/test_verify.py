@@ -195,6 +195,7 @@ def test_default_tolerances_cover_every_format_and_mode() -> None:
         "h5",
         "keras",
         "saved_model",
+        "onnx",
         "tflite",
         "tflite-dynamic",
         "tflite-float16",

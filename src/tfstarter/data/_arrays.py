@@ -17,12 +17,14 @@ from tfstarter._checks import (
     check_labels,
     check_one_of,
     check_positive_int,
+    check_real,
     check_rescale,
     check_same_length,
     check_seed,
     take_rows,
 )
 from tfstarter.data._augment import Augment, augmenter
+from tfstarter.data._map import check_map, check_mapped, naming_map_failures
 from tfstarter.data._prepare import (
     Cache,
     Plan,
@@ -38,7 +40,7 @@ from tfstarter.data._scale import (
     on_features,
     scaler,
 )
-from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
+from tfstarter.errors import ConfigError, DataError
 
 ArrayTree = npt.ArrayLike | Mapping[str, npt.ArrayLike]
 """An array (anything NumPy can convert) or a mapping of names to arrays."""
@@ -66,6 +68,7 @@ def from_arrays(
     The data is checked when the pipeline is built: ``x`` and ``y`` must have
     the same number of rows, at least one; NaN or Inf in a float array of ``x``
     or ``y`` raises (or, with ``non_finite="drop"``, those rows are dropped);
+    complex numbers are refused (a model would drop their imaginary part);
     with ``classes=`` every label must be an integer in ``[0, classes)``.
 
     Shuffling draws one permutation of the row indices per epoch (8 bytes per
@@ -92,7 +95,9 @@ def from_arrays(
         prefetch: prepare batches ahead of the model: ``True`` (2 batches),
             ``False``, or a number of batches.
         map: a function applied to every sample before batching, in parallel:
-            ``map(x, y) -> (x, y)``, or ``map(x) -> x`` without labels.
+            it receives ``(x, y)``, one sample's features and labels, as two
+            arguments and returns ``(x, y)``; without labels ``map(x) -> x``.
+            Its signature is checked when the pipeline is built.
         rescale: multiply the features by this factor (e.g. ``1/255``); they
             become float32. Only for array features.
         normalize: ``(mean, std)`` computed on the *training* data; features
@@ -111,10 +116,12 @@ def from_arrays(
 
     Raises:
         DataError: if lengths differ, there are no samples, a value is NaN/Inf
-            (with ``non_finite="raise"``) or a label is out of range.
-        ConfigError: if an option is out of range, or ``augment`` is given
-            without ``shuffle=True``.
-        ArgumentTypeError: if an argument has the wrong type.
+            (with ``non_finite="raise"``), complex, or a label is out of range.
+        ConfigError: if an option is out of range, ``augment`` is given
+            without ``shuffle=True``, or ``map`` fails on a sample or drops
+            the labels.
+        ArgumentTypeError: if an argument has the wrong type, or ``map``
+            cannot take ``(x, y)`` (``x`` without labels).
 
     Examples:
         >>> x = np.arange(10, dtype="float32").reshape(5, 2)
@@ -133,14 +140,14 @@ def from_arrays(
     cache = check_cache(cache)
     prefetch = check_prefetch(prefetch)
     check_one_of("non_finite", non_finite, ("raise", "drop"))
-    if map is not None and not callable(map):
-        raise ArgumentTypeError(
-            f"`map` must be a function, got {map!r} of type {type(map).__name__}."
-        )
+    map_fn = check_map(map, has_labels=y is not None)
     rescale = check_rescale(rescale)
 
     x = as_arrays("x", x)
     y = None if y is None else as_arrays("y", y)
+    check_real("x", x)
+    if y is not None:
+        check_real("y", y)
     check_same_length(x, y)
     keep = check_finite("x", x, policy=non_finite)
     if y is not None:
@@ -171,7 +178,7 @@ def from_arrays(
         )
     features: Any = x
     sample_shape = (
-        None if isinstance(x, Mapping) or map is not None else features.shape[1:]
+        None if isinstance(x, Mapping) or map_fn is not None else features.shape[1:]
     )
     norm = check_normalize(normalize, sample_shape)
     n_samples = int(np.asarray(keep).sum())
@@ -195,8 +202,9 @@ def from_arrays(
 
     def element(index: Any) -> Any:
         sample = gather(index)
-        assert map is not None
-        return map(*sample) if has_labels else map(sample)
+        if map_fn is None:
+            return sample
+        return map_fn(*sample) if has_labels else map_fn(sample)
 
     plan = Plan(
         batch_size=batch_size,
@@ -204,12 +212,16 @@ def from_arrays(
         seed=seed,
         shuffle_buffer=n_samples,
         drop_remainder=drop_remainder,
-        cache=cache if map is not None else False,
+        cache=cache if map_fn is not None else False,
         prefetch=prefetch,
-        element_fn=element if map is not None else None,
-        batch_fn=gather if map is None else None,
+        element_fn=element if map_fn is not None else None,
+        batch_fn=gather if map_fn is None else None,
         post_batch=post_batch,
         cardinality=n_samples,
         index_handles=True,
     )
-    return prepare(tf.data.Dataset.range(n_samples), plan)
+    with naming_map_failures(has_labels):
+        dataset = prepare(tf.data.Dataset.range(n_samples), plan)
+    if map_fn is not None:
+        check_mapped(dataset.element_spec, has_labels=has_labels)
+    return dataset

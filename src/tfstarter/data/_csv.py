@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -184,6 +186,10 @@ def from_csv(
         )
     header = read_header(file, delimiter)
 
+    # The values of one numeric label column are collected without a limit
+    # error: to learn whether they are the classes 0..k-1, or to find labels
+    # the training file did not have.
+    open_ended: set[str] = set()
     if schema is not None:
         features, labels = _features_from_schema(
             schema, labels, header, file, columns=columns, categorical=categorical
@@ -193,6 +199,8 @@ def from_csv(
         track = set(labels) if schema.label_dtype == "string" else set()
         numeric = set(schema.numeric) | (set(labels) - track)
         limit = max(max_categories, len(schema.label_vocabulary))
+        if labels and schema.label_classes is not None:
+            open_ended = set(labels)
     else:
         features, forced = _features_from_args(
             header, labels, columns, categorical, file
@@ -200,6 +208,8 @@ def from_csv(
         track = forced | peek_non_numeric(file, header, delimiter, tokens)
         numeric = set(features) | set(labels)
         limit = max_categories
+        if len(labels) == 1 and labels[0] not in track:
+            open_ended = set(labels)
     used = [*features, *labels]
     _check_in_header("column", used, header, file)
     track &= set(used)
@@ -213,13 +223,15 @@ def from_csv(
         na_values=tokens,
         delimiter=delimiter,
         max_categories=limit,
+        open_ended=open_ended,
     )
     stats = result.columns
     if schema is None:
         flipped = [
             name
             for name in used
-            if stats[name].non_numeric and stats[name].values is None
+            if stats[name].non_numeric
+            and (stats[name].values is None or name in open_ended)
         ]
         if flipped:
             # A column that looked numeric in the first lines holds text further
@@ -247,7 +259,9 @@ def from_csv(
             file=file,
         )
     else:
-        _check_against_schema(schema, labels, stats, tokens, file)
+        _check_against_schema(
+            schema, labels, stats, tokens, file=file, delimiter=delimiter
+        )
     kept = _check_policies(
         schema, labels, result, missing=missing, non_finite=non_finite, file=file
     )
@@ -447,6 +461,9 @@ def _learn_schema(
     elif labels:
         whole = all(stats[name].non_integral == 0 for name in labels)
         label_dtype = "int64" if whole and len(labels) == 1 else "float32"
+    label_classes = (
+        _classes(stats[labels[0]], tokens) if label_dtype == "int64" else None
+    )
     return CsvSchema(
         columns=tuple(header),
         label=labels,
@@ -456,12 +473,49 @@ def _learn_schema(
         std={name: stats[name].std for name in numeric},
         label_dtype=label_dtype,
         label_vocabulary=label_vocabulary,
+        label_classes=label_classes,
     )
 
 
+def _whole_numbers(values: set[str], tokens: Sequence[str]) -> set[int]:
+    found = (_as_int(value) for value in values - set(tokens))
+    return {number for number in found if number is not None}
+
+
+def _classes(column: ColumnStats, tokens: Sequence[str]) -> int | None:
+    """``k`` when a whole-number label column holds exactly 0..k-1, else None."""
+    if column.values is None:
+        return None
+    found = _whole_numbers(column.values, tokens)
+    count = len(found)
+    return count if count >= 2 and found == set(range(count)) else None
+
+
+def _first_line(
+    file: Path, column: str, delimiter: str, wanted: Callable[[str], bool]
+) -> int:
+    """The first line (counting the header as 1) whose ``column`` is ``wanted``."""
+    with file.open(newline="", encoding="utf-8-sig") as stream:
+        reader = csv.reader(stream, delimiter=delimiter)
+        header = [name.strip() for name in next(reader, [])]
+        index = header.index(column)
+        for row in reader:
+            if len(row) > index and wanted(row[index].strip()):
+                return reader.line_num
+    return -1
+
+
+def _as_int(value: str) -> int | None:
+    """The whole number a label field holds, or None (text, inf, fractions)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number == int(number) else None
+
+
 def _vocabulary(column: ColumnStats, tokens: Sequence[str]) -> tuple[str, ...]:
-    assert column.values is not None
-    return tuple(sorted(column.values - set(tokens)))
+    return tuple(sorted((column.values or set()) - set(tokens)))
 
 
 def _check_against_schema(
@@ -469,7 +523,9 @@ def _check_against_schema(
     labels: tuple[str, ...],
     stats: dict[str, ColumnStats],
     tokens: Sequence[str],
+    *,
     file: Path,
+    delimiter: str,
 ) -> None:
     numeric = list(schema.numeric)
     if labels and schema.label_dtype != "string":
@@ -492,10 +548,37 @@ def _check_against_schema(
         seen = set(_vocabulary(stats[labels[0]], tokens))
         unknown = sorted(seen - set(schema.label_vocabulary))
         if unknown:
+            line = _first_line(file, labels[0], delimiter, lambda v: v in unknown)
             raise DataError(
                 f"label column {labels[0]!r} of {os.fspath(file)!r} holds classes "
-                f"the training file does not have: {unknown[:5]}. The known classes "
-                f"are {list(schema.label_vocabulary)[:20]}."
+                f"the training file does not have: {unknown[:5]} (first on line "
+                f"{line}). The known classes are {list(schema.label_vocabulary)[:20]}."
+            )
+    classes = schema.label_classes
+    if labels and classes is not None:
+        values = stats[labels[0]].values
+        seen_values = _whole_numbers(values, tokens) if values is not None else None
+        unknown_ints = (
+            sorted(seen_values - set(range(classes)))
+            if seen_values is not None
+            else [-1]  # more distinct values than max_categories: some are new
+        )
+        if unknown_ints:
+            known = set(range(classes))
+            line = _first_line(
+                file,
+                labels[0],
+                delimiter,
+                lambda v: v not in tokens and _as_int(v) not in known,
+            )
+            shown = unknown_ints[:5] if seen_values is not None else "many values"
+            raise DataError(
+                f"label column {labels[0]!r} of {os.fspath(file)!r} holds labels the "
+                f"training file never had: {shown} (first on line {line}); the "
+                f"training labels are the classes 0..{classes - 1}. Fix the labels, "
+                f"or read the training file with every class. If this column is a "
+                f"number to predict rather than a class, pass "
+                f"schema=dataclasses.replace(schema, label_classes=None)."
             )
 
 
@@ -654,9 +737,8 @@ def _parser(
                 if name in codes:
                     depth = len(schema.categorical[name])
                     pieces.append(tf.one_hot(codes[name], depth, dtype=tf.float32))
-                else:
+                elif block is not None:  # a numeric column of the block
                     j = numeric.index(name)
-                    assert block is not None
                     pieces.append(block[:, j : j + 1])
             out = tf.concat(pieces, axis=1)
         if not labels:

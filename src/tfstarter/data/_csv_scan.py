@@ -14,7 +14,8 @@ import collections
 import csv
 import itertools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,50 @@ class ScanResult:
     """Rows with a missing value, an infinite number (numeric columns), either."""
 
 
+def first_non_utf8(path: Path) -> tuple[int, int, int] | None:
+    r"""Find the first line of ``path`` that is not valid UTF-8.
+
+    Returns:
+        ``(line, column, byte)``, counting lines and columns from 1, or None
+        when the whole file is valid UTF-8.
+
+    Examples:
+        >>> import tempfile
+        >>> file = Path(tempfile.mkdtemp()) / "a.csv"
+        >>> _ = file.write_bytes(b"name,price\ncaf\xe9,2\n")
+        >>> first_non_utf8(file)
+        (2, 4, 233)
+    """
+    with path.open("rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as err:
+                return number, err.start + 1, line[err.start]
+    return None
+
+
+@contextmanager
+def naming_bad_text(path: Path) -> Iterator[None]:
+    """Turn a `UnicodeDecodeError` while reading ``path`` into one naming the line.
+
+    Raises:
+        CorruptFileError: naming the file, the line, the column and the byte.
+    """
+    try:
+        yield
+    except UnicodeDecodeError as err:
+        where = first_non_utf8(path)
+        if where is None:  # not this file's bytes: not ours to explain
+            raise
+        line, column, byte = where
+        raise CorruptFileError(
+            f"line {line} of {os.fspath(path)!r} is not valid UTF-8 (byte "
+            f"{byte:#04x} at column {column}). Save the file as UTF-8, e.g. "
+            f"iconv -f latin1 -t utf-8 in.csv > out.csv, or fix that line."
+        ) from err
+
+
 def read_header(path: Path, delimiter: str) -> list[str]:
     r"""Return the column names from the first line of ``path``.
 
@@ -136,7 +181,7 @@ def read_header(path: Path, delimiter: str) -> list[str]:
         >>> read_header(file, ",")
         ['x', 'y']
     """
-    with path.open(newline="", encoding="utf-8-sig") as stream:
+    with naming_bad_text(path), path.open(newline="", encoding="utf-8-sig") as stream:
         row = next(csv.reader(stream, delimiter=delimiter), None)
     if not row or not any(name.strip() for name in row):
         raise DataError(
@@ -172,7 +217,7 @@ def peek_non_numeric(
     number = re.compile(NUMBER_PATTERN)
     missing = set(na_values)
     found: set[str] = set()
-    with path.open(newline="", encoding="utf-8-sig") as stream:
+    with naming_bad_text(path), path.open(newline="", encoding="utf-8-sig") as stream:
         rows = itertools.islice(csv.reader(stream, delimiter=delimiter), 1, _PEEK_ROWS)
         for row in rows:
             for name, value in zip(header, row, strict=False):
@@ -184,7 +229,7 @@ def peek_non_numeric(
 
 def _bad_line(path: Path, expected: int, delimiter: str) -> tuple[int, int]:
     """Find the first non-blank line whose field count is not ``expected``."""
-    with path.open(newline="", encoding="utf-8-sig") as stream:
+    with naming_bad_text(path), path.open(newline="", encoding="utf-8-sig") as stream:
         reader = csv.reader(stream, delimiter=delimiter)
         for row in reader:
             if row and len(row) != expected:
@@ -202,6 +247,7 @@ def scan(
     na_values: Sequence[str],
     delimiter: str,
     max_categories: int,
+    open_ended: Iterable[str] = (),
 ) -> ScanResult:
     """Read ``path`` once and return statistics for the ``used`` columns.
 
@@ -215,15 +261,19 @@ def scan(
         na_values: the (stripped) field values that mean "missing".
         delimiter: the field separator.
         max_categories: the most distinct values a tracked column may hold.
+        open_ended: tracked columns that may hold more values: past
+            ``max_categories`` their values are dropped (``values`` becomes
+            None) instead of raising.
 
     Raises:
         DataError: if a line has the wrong number of fields, or a tracked
             column has more than ``max_categories`` values.
-        CorruptFileError: if the file cannot be read as text.
+        CorruptFileError: if the file cannot be read as text (not UTF-8: the
+            message names the line).
     """
     index = {name: i for i, name in enumerate(header)}
     used_idx = [index[name] for name in used]
-    tracked = [name for name in used if name in set(track)]
+    tracked = [name for name in used if name in set(track) | set(open_ended)]
     tracked_pos = [used.index(name) for name in tracked]
     numeric_set = set(numeric)
     numeric_mask = tf.constant([name in numeric_set for name in used])
@@ -287,20 +337,23 @@ def scan(
         name: ColumnStats(values=set() if name in tracked else None) for name in used
     }
     result = ScanResult(rows=0, blank_lines=0, columns=stats)
+    unbounded = set(open_ended)
     try:
-        for batch in batches.as_numpy_iterator():
-            result.rows += int(batch["rows"])
-            result.blank_lines += int(batch["blank"])
-            for kind in ("missing", "non_finite", "either"):
-                result.incomplete_rows[kind] += int(batch[f"rows_{kind}"])
-            _accumulate(
-                stats,
-                used,
-                batch,
-                tracked=tracked,
-                max_categories=max_categories,
-                path=path,
-            )
+        with naming_bad_text(path):
+            for batch in batches.as_numpy_iterator():
+                result.rows += int(batch["rows"])
+                result.blank_lines += int(batch["blank"])
+                for kind in ("missing", "non_finite", "either"):
+                    result.incomplete_rows[kind] += int(batch[f"rows_{kind}"])
+                _accumulate(
+                    stats,
+                    used,
+                    batch,
+                    tracked=tracked,
+                    max_categories=max_categories,
+                    open_ended=unbounded,
+                    path=path,
+                )
     except tf.errors.InvalidArgumentError as err:
         line, found = _bad_line(path, len(header), delimiter)
         if line > 0:
@@ -322,6 +375,7 @@ def _accumulate(
     *,
     tracked: Sequence[str],
     max_categories: int,
+    open_ended: set[str],
     path: Path,
 ) -> None:
     """Add one batch's reductions to the running statistics."""
@@ -345,9 +399,12 @@ def _accumulate(
     texts = batch["tracked"]
     for j, name in enumerate(tracked):
         values = stats[name].values
-        assert values is not None
+        if values is None:  # an open-ended column past max_categories
+            continue
         values.update(value.decode("utf-8") for value in np.unique(texts[:, j]))
-        if len(values) > max_categories:
+        if len(values) > max_categories and name in open_ended:
+            stats[name].values = None
+        elif len(values) > max_categories:
             raise DataError(
                 f"column {name!r} of {os.fspath(path)!r} holds more than "
                 f"{max_categories} distinct values (e.g. {sorted(values)[:3]}), too "

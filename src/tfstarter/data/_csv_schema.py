@@ -34,6 +34,13 @@ class CsvSchema:
             number, ``"float32"`` otherwise, ``"string"`` for text labels.
         label_vocabulary: the sorted classes of a text label column; label
             ``i`` means ``label_vocabulary[i]``.
+        label_classes: ``k`` when the training file's one integer label
+            column holds exactly the classes ``0..k-1`` (``k >= 2``); a file
+            read with this schema may then hold no other label. None when the
+            labels are text, fractional, or whole numbers of another kind
+            (counts, years), which are not checked. Set it to None
+            (``dataclasses.replace(schema, label_classes=None)``) for an
+            integer target that only looks like classes.
 
     Examples:
         >>> schema = CsvSchema(
@@ -57,6 +64,7 @@ class CsvSchema:
     std: Mapping[str, float]
     label_dtype: LabelDtype | None
     label_vocabulary: tuple[str, ...] = field(default=())
+    label_classes: int | None = None
 
     @property
     def features(self) -> tuple[str, ...]:

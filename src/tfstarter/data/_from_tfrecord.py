@@ -1,9 +1,20 @@
-"""`from_tfrecord`: read shards written by `write_tfrecord`, in parallel."""
+"""`from_tfrecord`: read shards written by `write_tfrecord`, in parallel.
+
+A corrupt record (flipped bytes, a bad CRC) is met either when the pipeline
+is built, with ``verify=True`` (every shard is read once, natively), or while
+reading, where TensorFlow raises ``DataLossError: corrupted record at 2112``
+without naming the shard. For that case the folders read in this process are
+remembered (the last few), and `corrupt_shard_error` finds the shard after
+the fact, for the Trainer's error.
+"""
 
 from __future__ import annotations
 
+import collections
 import os
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import tensorflow as tf
@@ -15,6 +26,7 @@ from tfstarter._checks import (
     check_seed,
 )
 from tfstarter.data._augment import Augment, augmenter
+from tfstarter.data._map import check_map, check_mapped, naming_map_failures
 from tfstarter.data._prepare import (
     Cache,
     Plan,
@@ -31,9 +43,9 @@ from tfstarter.data._scale import (
     on_features,
     scaler,
 )
-from tfstarter.data._tfrecord_spec import read_spec, spec_path
+from tfstarter.data._tfrecord_spec import TFRecordSpec, read_spec, spec_path
 from tfstarter.data._tuning import parallel_calls
-from tfstarter.errors import ArgumentTypeError, ConfigError
+from tfstarter.errors import ConfigError, CorruptFileError
 
 
 def from_tfrecord(
@@ -50,6 +62,7 @@ def from_tfrecord(
     rescale: float | None = None,
     normalize: Normalize | None = None,
     augment: Augment | None = None,
+    verify: bool = False,
 ) -> tf.data.Dataset:
     """Read a folder written by `write_tfrecord` as a batched `tf.data.Dataset`.
 
@@ -80,6 +93,10 @@ def from_tfrecord(
         normalize: ``(mean, std)`` of the training features.
         augment: Keras preprocessing layers for training pipelines (see
             `from_arrays`).
+        verify: read every record once when the pipeline is built, checking
+            its CRCs, so a corrupt shard is named before training. Without
+            it, a corrupt record stops the reading with TensorFlow's
+            ``DataLossError`` (``tfs.Trainer`` names the shard then).
 
     The features are the first part of ``(x, y)`` samples, or the whole
     sample otherwise; ``rescale`` and ``normalize`` need them to be one tensor.
@@ -89,7 +106,8 @@ def from_tfrecord(
 
     Raises:
         DatasetNotFoundError: if the folder, its spec or a shard is missing.
-        CorruptFileError: if the spec is malformed or a shard was truncated.
+        CorruptFileError: if the spec is malformed, a shard was truncated, or
+            (with ``verify``) a record is corrupt; the message names the shard.
         ConfigError: if an option is invalid.
 
     Examples:
@@ -110,13 +128,17 @@ def from_tfrecord(
     cache = check_cache(cache)
     prefetch = check_prefetch(prefetch)
     rescale = check_rescale(rescale)
-    if map is not None and not callable(map):
-        raise ArgumentTypeError(
-            f"`map` must be a function, got {map!r} of type {type(map).__name__}."
-        )
+    verify = check_bool("verify", verify)
     spec = read_spec(path)
+    folder = spec_path(path).parent
+    if verify:
+        error = _check_shards(folder, spec)
+        if error is not None:
+            raise error
+    _remember(folder, spec)
     structure = spec.structure
     has_labels = isinstance(structure, tuple) and len(structure) == 2
+    map_fn = check_map(map, has_labels=has_labels)
     features = structure[0] if has_labels else structure
     norm = None
     if rescale is not None or normalize is not None:
@@ -136,7 +158,6 @@ def from_tfrecord(
         if fn is not None
     ]
 
-    folder = spec_path(path).parent
     files = [os.fspath(folder / shard.name) for shard in spec.shards]
     compression = spec.compression
 
@@ -155,12 +176,12 @@ def from_tfrecord(
         num_parallel_calls=min(len(files), parallel_calls()),
         deterministic=True,
     )
-    if map is None:
+    if map_fn is None:
         element_fn = None
         batch_fn = decoder(structure, batched=True)
     else:
         single = decoder(structure, batched=False)
-        user_map = map
+        user_map = map_fn
 
         def element_fn(record: Any) -> Any:
             sample = single(record)
@@ -180,4 +201,65 @@ def from_tfrecord(
         post_batch=post_batch,
         cardinality=spec.count,
     )
-    return prepare(records, plan)
+    with naming_map_failures(has_labels):
+        dataset = prepare(records, plan)
+    if map_fn is not None:
+        check_mapped(dataset.element_spec, has_labels=has_labels)
+    return dataset
+
+
+# The folders read in this process, newest last (a few, for the error path).
+_READ: collections.OrderedDict[Path, TFRecordSpec] = collections.OrderedDict()
+_REMEMBERED = 16
+
+
+def _remember(folder: Path, spec: TFRecordSpec) -> None:
+    _READ.pop(folder, None)
+    _READ[folder] = spec
+    while len(_READ) > _REMEMBERED:
+        _READ.popitem(last=False)
+
+
+def _check_shards(folder: Path, spec: TFRecordSpec) -> CorruptFileError | None:
+    """Read every record of every shard once; the first corrupt shard, or None."""
+    for shard in spec.shards:
+        name = os.fspath(folder / shard.name)
+        records = tf.data.TFRecordDataset(name, compression_type=spec.compression)
+        try:
+            count = int(records.reduce(tf.constant(0, tf.int64), lambda n, _: n + 1))
+        except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as err:
+            found = re.search(r"corrupted record at \d+", err.message or "")
+            what = found.group(0) if found else type(err).__name__
+            return CorruptFileError(
+                f"shard {name} is corrupt ({what}). Copy it again from a good "
+                f"copy, or write the data again with tfstarter.data.write_tfrecord."
+            )
+        if count != shard.count:
+            return CorruptFileError(
+                f"shard {name} holds {count} records but the spec says "
+                f"{shard.count}. Copy it again, or write the data again."
+            )
+    return None
+
+
+def corrupt_shard_error(error: BaseException) -> CorruptFileError | None:
+    """Name the shard behind a ``DataLossError`` met while reading, if it is ours.
+
+    Checks the shards of the folders `from_tfrecord` read in this process
+    (newest first) and returns an error naming the first corrupt one; None
+    when the error is not a corrupt record or no remembered shard is corrupt.
+
+    Examples:
+        >>> corrupt_shard_error(ValueError("unrelated")) is None
+        True
+    """
+    if not isinstance(error, tf.errors.DataLossError):
+        return None
+    for folder, spec in reversed(list(_READ.items())):
+        try:
+            found = _check_shards(folder, spec)
+        except (OSError, tf.errors.OpError):  # moved or deleted since
+            continue
+        if found is not None:
+            return found
+    return None

@@ -28,6 +28,7 @@ from tfstarter._checks import (
     describe,
 )
 from tfstarter.data._augment import Augment, augmenter
+from tfstarter.data._image_headers import read_header
 from tfstarter.data._prepare import (
     Cache,
     Plan,
@@ -43,6 +44,7 @@ from tfstarter.data._scale import (
     on_features,
     scaler,
 )
+from tfstarter.data._tuning import parallel_calls
 from tfstarter.errors import (
     ArgumentTypeError,
     ConfigError,
@@ -83,6 +85,7 @@ def from_image_directory(
     rescale: float | None = None,
     normalize: Normalize | None = None,
     augment: Augment | None = None,
+    verify: bool = False,
 ) -> tuple[tf.data.Dataset, tuple[str, ...]]:
     """Read a folder with one subfolder of images per class.
 
@@ -92,11 +95,15 @@ def from_image_directory(
     skipped), listed in sorted order. They are decoded in parallel, converted
     to ``color_mode`` and, with ``image_size``, resized.
 
+    When the pipeline is built, the header and the end of every file are read
+    (a few bytes each): a file that is not an image or is cut short, and
+    (without ``image_size``) an image of another size than the first, is
+    named then, not mid-epoch.
+
     Args:
         path: the folder holding one subfolder per class.
         image_size: ``(height, width)`` to resize every image to. None keeps
-            the files' size, which must then be the same for every image (an
-            image of another size stops iteration with an error naming it).
+            the files' size, which must then be the same for every image.
         color_mode: ``"rgb"`` (3 channels), ``"grayscale"`` (1) or ``"rgba"``
             (4).
         class_names: the classes, in label order; default: the sorted
@@ -117,6 +124,9 @@ def from_image_directory(
             scalar).
         augment: Keras preprocessing layers for training pipelines (see
             `from_arrays`); applied before ``rescale``.
+        verify: decode every image once when the pipeline is built, so damage
+            inside a file's image data (which its header and end do not show)
+            is named before training rather than met mid-epoch.
 
     Returns:
         ``(dataset, class_names)``: batches of ``(images, labels)`` with float32
@@ -126,10 +136,12 @@ def from_image_directory(
 
     Raises:
         DatasetNotFoundError: if ``path`` is not a folder.
-        DataError: if the folder has no class subfolders, no images, or a
-            subfolder that is not in ``class_names``.
-        CorruptFileError: if the first image (read to learn the size) cannot be
-            decoded.
+        DataError: if the folder has no class subfolders, no images, a
+            subfolder that is not in ``class_names``, or (without
+            ``image_size``) images of different sizes; the message names the
+            file.
+        CorruptFileError: if a file is not an image or is truncated (or, with
+            ``verify``, cannot be decoded); the message names the file.
         ConfigError: if an option is invalid.
 
     Examples:
@@ -156,6 +168,7 @@ def from_image_directory(
     prefetch = check_prefetch(prefetch)
     rescale = check_rescale(rescale)
     check_one_of("interpolation", interpolation, RESIZE_METHODS)
+    verify = check_bool("verify", verify)
     root = Path(path)
     if not root.is_dir():
         raise DatasetNotFoundError(
@@ -164,8 +177,11 @@ def from_image_directory(
         )
     classes, files, labels = _list_images(root, class_names)
     channels = _CHANNELS[color_mode]
+    sizes = _scan_sizes(files, same=size is None)
+    if verify:
+        _decode_all(files, channels)
     if size is None:
-        size = _first_image_size(files[0], channels)
+        size = sizes[0]
         resize = False
     else:
         resize = True
@@ -302,15 +318,42 @@ def _list_images(
     return classes, files, labels
 
 
-def _first_image_size(file: Path, channels: int) -> tuple[int, int]:
-    try:
-        image = tf.io.decode_image(
-            tf.io.read_file(os.fspath(file)), channels=channels, expand_animations=False
-        )
-    except tf.errors.OpError as err:
+def _scan_sizes(files: list[Path], *, same: bool) -> list[tuple[int, int]]:
+    """Read every file's header; with ``same``, all sizes must be the first's."""
+    sizes: list[tuple[int, int]] = []
+    for file in files:
+        header = read_header(file)
+        sizes.append((header.height, header.width))
+        if same and sizes[-1] != sizes[0]:
+            first, this = sizes[0], sizes[-1]
+            raise DataError(
+                f"images differ in size: {os.fspath(files[0])} is "
+                f"{first[0]}x{first[1]} but {os.fspath(file)} is {this[0]}x{this[1]} "
+                f"(height x width). Pass image_size=(height, width) to resize them "
+                f"all, or remove the odd one."
+            )
+    return sizes
+
+
+def _decode_all(files: list[Path], channels: int) -> None:
+    """Decode every file once, in parallel; name the ones that fail."""
+    names = [os.fspath(f) for f in files]
+
+    @no_autograph
+    def decode(index: Any, name: Any) -> Any:
+        data = tf.io.read_file(name)
+        image = tf.io.decode_image(data, channels=channels, expand_animations=False)
+        return index, tf.size(image)  # uses the image, so the decode runs
+
+    decoded = (
+        tf.data.Dataset.from_tensor_slices((tf.range(len(names)), names))
+        .map(decode, num_parallel_calls=parallel_calls(), deterministic=False)
+        .ignore_errors()
+    )
+    good = {int(i) for i, _ in decoded.as_numpy_iterator()}
+    bad = [name for i, name in enumerate(names) if i not in good]
+    if bad:
         raise CorruptFileError(
-            f"{os.fspath(file)} could not be decoded as an image ({err.message}). "
-            f"Remove or replace it."
-        ) from None
-    height, width = (int(d) for d in image.shape[:2])
-    return height, width
+            f"{len(bad)} of {len(names)} images could not be decoded, e.g. "
+            f"{bad[:3]}. Remove or replace them."
+        )

@@ -149,10 +149,8 @@ def prepare(handles: tf.data.Dataset, plan: Plan) -> tf.data.Dataset:
         and plan.index_handles
         and element_fn is None
         and plan.cache is False
-        and plan.cardinality is not None
     )
-    if permuted:
-        assert plan.cardinality is not None
+    if permuted and plan.cardinality is not None:
         dataset = _permuted_index_batches(
             plan.cardinality, plan.batch_size, plan.seed, plan.drop_remainder
         )

@@ -76,7 +76,8 @@ def split(
         fractions: the share of each part; each in ``(0, 1]``, summing to 1.
         stratify: ``True`` to keep the class proportions of ``y`` (integer or
             string labels; one-hot rows are read by their argmax), or an array
-            of one group label per sample to stratify on instead.
+            of one group label per sample to stratify on instead. Continuous
+            float targets are refused (bin them first).
         shuffle: shuffle before splitting (the default). With ``shuffle=False``
             the parts are consecutive runs of the input, in input order (for
             time series, say); stratified parts keep input order within each
@@ -90,7 +91,8 @@ def split(
     Raises:
         ConfigError: if the fractions do not sum to 1, one is outside
             ``(0, 1]``, or a part would be empty.
-        DataError: if ``x`` and ``y`` differ in length or hold no samples.
+        DataError: if ``x`` and ``y`` differ in length or hold no samples, or
+            ``stratify`` is asked of continuous values.
         ArgumentTypeError: if an argument has the wrong type.
 
     Examples:
@@ -216,8 +218,31 @@ def _groups(
             f"`{name}` must hold one class label per sample to stratify on, got "
             f"{describe(labels)}. Pass 1-D labels or one-hot rows."
         )
+    _check_classes(name, labels)
     _, ids = np.unique(labels, return_inverse=True)
     return ids.astype(np.int64).reshape(-1)
+
+
+def _check_classes(name: str, labels: npt.NDArray[Any]) -> None:
+    """Refuse continuous values: each would be a class of its own."""
+    if np.issubdtype(labels.dtype, np.complexfloating):
+        raise DataError(
+            f"`{name}` holds complex numbers ({describe(labels)}); stratify needs "
+            f"class labels."
+        )
+    if not np.issubdtype(labels.dtype, np.floating):
+        return
+    finite = np.isfinite(labels)
+    fractional = finite & (labels != np.floor(np.where(finite, labels, 0.0)))
+    if not finite.all() or fractional.any():
+        row = int(np.flatnonzero(~finite | fractional)[0])
+        raise DataError(
+            f"`stratify` needs class labels, but `{name}` holds continuous values "
+            f"(e.g. {labels[row].item()!r} at row {row}); each value would be a "
+            f"class of its own. Stratify on bins of the target instead, e.g. "
+            f"stratify=np.digitize({name}, np.quantile({name}, [0.25, 0.5, 0.75])), "
+            f"or pass stratify=False."
+        )
 
 
 def _stratified_parts(
@@ -308,11 +333,11 @@ def _augmenting_path(
             if surplus[target] < 0:
                 path = []
                 node = target
-                while previous[node] is not None:
-                    step = previous[node]
-                    assert step is not None
+                step = previous[node]
+                while step is not None:
                     path.append((step[1], step[0], node))
                     node = step[0]
+                    step = previous[node]
                 return path[::-1]
             queue.append(target)
     return None

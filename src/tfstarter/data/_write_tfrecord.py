@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,10 +14,14 @@ import tensorflow as tf
 
 from tfstarter._atomic import temporary_path
 from tfstarter._checks import (
+    NonFiniteData,
     as_arrays,
     check_bool,
+    check_finite,
+    check_one_of,
     check_positive_int,
     check_same_length,
+    take_rows,
 )
 from tfstarter.data._arrays import ArrayTree
 from tfstarter.data._record_codec import encode, leaves, structure_from_spec
@@ -36,6 +41,7 @@ def write_tfrecord(
     num_shards: int | None = None,
     compression: Compression = None,
     overwrite: bool = False,
+    non_finite: NonFiniteData = "raise",
 ) -> list[Path]:
     """Write samples to sharded TFRecord files that `from_tfrecord` reads back exactly.
 
@@ -55,6 +61,9 @@ def write_tfrecord(
             data (one for a dataset of unknown size).
         compression: None, ``"GZIP"`` or ``"ZLIB"``.
         overwrite: replace data already written to ``path``.
+        non_finite: ``"raise"`` (default) or ``"drop"`` samples holding NaN
+            or Inf, as `from_arrays` does; nothing non-finite is written
+            unless you clean it first.
 
     Returns:
         The shard paths, in order.
@@ -62,7 +71,8 @@ def write_tfrecord(
     Raises:
         ArtifactExistsError: if ``path`` already holds written data and
             ``overwrite`` is False.
-        DataError: if ``x`` and ``y`` differ in length or there are no samples.
+        DataError: if ``x`` and ``y`` differ in length, there are no samples,
+            or a sample holds NaN or Inf (with ``non_finite="raise"``).
         ConfigError: if a sample has an unknown dimension or unsupported dtype,
             or an option is invalid.
 
@@ -82,6 +92,7 @@ def write_tfrecord(
         )
     if num_shards is not None:
         num_shards = check_positive_int("num_shards", num_shards)
+    check_one_of("non_finite", non_finite, ("raise", "drop"))
     if spec_path(folder).exists() and not overwrite:
         raise ArtifactExistsError(
             f"`path` {os.fspath(folder)!r} already holds TFRecord data "
@@ -100,12 +111,24 @@ def write_tfrecord(
                 "`x` is an infinite dataset (it repeats forever); writing it would "
                 "never end. Drop .repeat() or take a finite part with .take(n)."
             )
-        samples: Any = x.as_numpy_iterator()
+        samples: Any = _finite_samples(x.as_numpy_iterator(), non_finite)
         structure = structure_from_spec(x.element_spec)
     else:
         features = as_arrays("x", x)
         labels = None if y is None else as_arrays("y", y)
         size = check_same_length(features, labels)
+        keep = check_finite("x", features, policy=non_finite)
+        if labels is not None:
+            keep &= check_finite("y", labels, policy=non_finite)
+            if not keep.any():
+                raise DataError(
+                    "every row holds NaN or Inf in `x` or in `y`; nothing would "
+                    "be left after dropping them."
+                )
+        if not keep.all():
+            features = take_rows(features, keep)
+            labels = None if labels is None else take_rows(labels, keep)
+            size = int(keep.sum())
         data = features if labels is None else (features, labels)
         arrays = tf.nest.flatten(data)
         structure = structure_from_spec(
@@ -159,6 +182,24 @@ def write_tfrecord(
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
     return [folder / name for name in names]
+
+
+def _finite_samples(samples: Iterator[Any], policy: NonFiniteData) -> Iterator[Any]:
+    """Apply the non-finite policy to a stream of samples, naming the first bad one."""
+    for index, sample in enumerate(samples):
+        bad = False
+        for array in tf.nest.flatten(sample):
+            value = np.asarray(array)
+            if value.dtype.kind in "fc" and not np.isfinite(value).all():
+                bad = True
+                break
+        if not bad:
+            yield sample
+        elif policy == "raise":
+            raise DataError(
+                f"sample {index} of `x` holds NaN or Inf. Clean the data, or pass "
+                f"non_finite='drop' to leave such samples out."
+            )
 
 
 def _spec_of(array: Any) -> tf.TensorSpec:

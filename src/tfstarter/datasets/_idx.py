@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import zipfile
 import zlib
 from pathlib import Path
@@ -102,6 +103,40 @@ def read_idx(path: Path, *, magic: int) -> npt.NDArray[np.uint8]:
     """
     stat = path.stat()
     return _decode_idx(path.resolve(), magic, stat.st_mtime_ns, stat.st_size).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _digest(path: Path, magic: int, mtime_ns: int, size: int) -> str:
+    array = _decode_idx(path, magic, mtime_ns, size)
+    return hashlib.sha256(array.tobytes()).hexdigest()
+
+
+def idx_digest(path: Path, *, magic: int) -> str:
+    """Return the sha256 of the array an IDX file holds (the bytes after its header).
+
+    Cached per file version, so loading a dataset twice hashes it once.
+
+    Raises:
+        CorruptFileError: if the file cannot be read as that IDX type.
+
+    Examples:
+        >>> idx_digest(
+        ...     Path("mnist/t10k-labels-idx1-ubyte.gz"), magic=2049
+        ... )  # doctest: +SKIP
+        'ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5'
+    """
+    stat = path.stat()
+    return _digest(path.resolve(), magic, stat.st_mtime_ns, stat.st_size)
+
+
+def array_digest(array: npt.NDArray[Any]) -> str:
+    """Return the sha256 of an array's bytes (as `idx_digest` computes it).
+
+    Examples:
+        >>> array_digest(np.zeros(2, np.uint8))[:12]
+        '96a296d224f2'
+    """
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
 def read_npz(path: Path) -> dict[str, npt.NDArray[Any]]:

@@ -1,10 +1,11 @@
 """The export formats, the names they serve under, and format detection from a path.
 
 A format is recognised from the path's suffix (``.h5``/``.hdf5``, ``.keras``,
-``.tflite``) or, for a directory, from the ``saved_model.pb`` it holds (directly
-or in numbered version folders, the TensorFlow Serving layout). The first bytes
-of a file are then checked against the format's signature, so a renamed or
-truncated file is reported as such instead of failing deep inside a loader.
+``.tflite``, ``.onnx``) or, for a directory, from the ``saved_model.pb`` it
+holds (directly or in numbered version folders, the TensorFlow Serving
+layout). The first bytes of a file are then checked against the format's
+signature, so a renamed or truncated file is reported as such instead of
+failing deep inside a loader.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import os
 from pathlib import Path
 from typing import Literal, TypeAlias
 
+from tfstarter._atomic import recover_path
 from tfstarter.errors import ArtifactNotFoundError, ConfigError, CorruptFileError
 
-Format: TypeAlias = Literal["h5", "keras", "saved_model", "tflite"]
+Format: TypeAlias = Literal["h5", "keras", "saved_model", "tflite", "onnx"]
 Quantize: TypeAlias = Literal["dynamic", "float16", "int8"]
 PathLike: TypeAlias = str | os.PathLike[str]
 
-FORMATS: tuple[Format, ...] = ("h5", "keras", "saved_model", "tflite")
+FORMATS: tuple[Format, ...] = ("h5", "keras", "saved_model", "tflite", "onnx")
 QUANTIZE_MODES: tuple[Quantize | None, ...] = (None, "dynamic", "float16", "int8")
 
 SERVING_SIGNATURE = "serving_default"
@@ -36,11 +38,13 @@ SUFFIXES: dict[str, Format] = {
     ".hdf5": "h5",
     ".keras": "keras",
     ".tflite": "tflite",
+    ".onnx": "onnx",
 }
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ZIP_MAGIC = b"PK\x03\x04"
 _TFLITE_IDENTIFIER = b"TFL3"  # flatbuffer file identifier, at bytes 4..8
+_ONNX_FIRST_BYTE = b"\x08"  # ModelProto field 1 (ir_version, a varint) comes first
 
 
 def format_key(fmt: Format, quantize: Quantize | None) -> str:
@@ -61,6 +65,8 @@ def _sniff(head: bytes) -> Format | None:
         return "keras"
     if head[4:8] == _TFLITE_IDENTIFIER:
         return "tflite"
+    if head.startswith(_ONNX_FIRST_BYTE):
+        return "onnx"
     return None
 
 
@@ -90,6 +96,9 @@ def detect_format(path: PathLike) -> tuple[Format, Path]:
     """Return the format of the artifact at ``path`` and the path to open.
 
     For a SavedModel base folder the returned path is its highest version folder.
+    A folder swap that a killed export left half done (the target renamed
+    aside, the new folder not yet in place) is finished first, so the path is
+    found as the export meant it.
 
     Raises:
         ArtifactNotFoundError: if nothing exists at ``path``.
@@ -104,6 +113,7 @@ def detect_format(path: PathLike) -> tuple[Format, Path]:
         tfstarter.errors.ArtifactNotFoundError: no model artifact at /nonexistent/...
     """
     target = Path(path)
+    recover_path(target)
     if not target.exists():
         raise ArtifactNotFoundError(
             f"no model artifact at {target}: the path does not exist. Check the "

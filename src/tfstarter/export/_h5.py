@@ -34,9 +34,10 @@ from typing import Any
 
 from tfstarter._atomic import staged
 from tfstarter.errors import ConfigError
+from tfstarter.export._disk_space import disk_full_as_export_error, variables_bytes
 from tfstarter.export._formats import PathLike
 from tfstarter.export._self_check import check_written
-from tfstarter.export._signature import check_model
+from tfstarter.export._signature import check_built
 
 H5_SUFFIXES = (".h5", ".hdf5")
 
@@ -137,6 +138,8 @@ def h5(
         ArgumentTypeError: if ``model`` is not a `keras.Model`.
         ConfigError: if ``path`` does not end in ``.h5``/``.hdf5``.
         ArtifactExistsError: if ``path`` exists and ``overwrite`` is false.
+        ExportError: if the model is not built (it has no weights yet), or the
+            disk is full.
         VerificationError: if the written file does not reproduce the model
             (then nothing is written at ``path``).
 
@@ -148,7 +151,7 @@ def h5(
         >>> keras.models.load_model(path).optimizer.__class__.__name__
         'Adam'
     """
-    check_model(model)
+    check_built(model)
     target = Path(path)
     if target.suffix.lower() not in H5_SUFFIXES:
         raise ConfigError(
@@ -157,6 +160,7 @@ def h5(
             f"tfstarter.export.keras() for the native .keras format."
         )
     with (
+        disk_full_as_export_error(target, lambda: variables_bytes(model)),
         staged(target, kind="file", overwrite=overwrite) as temp,
         tempfile.TemporaryDirectory(prefix="tfstarter-h5-") as scratch,
     ):

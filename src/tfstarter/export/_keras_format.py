@@ -7,9 +7,10 @@ from typing import Any
 
 from tfstarter._atomic import staged
 from tfstarter.errors import ConfigError
+from tfstarter.export._disk_space import disk_full_as_export_error, variables_bytes
 from tfstarter.export._formats import PathLike
 from tfstarter.export._self_check import check_written
-from tfstarter.export._signature import check_model
+from tfstarter.export._signature import check_built
 
 
 def keras(
@@ -42,6 +43,8 @@ def keras(
         ArgumentTypeError: if ``model`` is not a `keras.Model`.
         ConfigError: if ``path`` does not end in ``.keras``.
         ArtifactExistsError: if ``path`` exists and ``overwrite`` is false.
+        ExportError: if the model is not built (it has no weights yet), or the
+            disk is full.
         VerificationError: if the written file does not reproduce the model
             (then nothing is written at ``path``).
 
@@ -54,14 +57,19 @@ def keras(
         >>> path.name
         'model.keras'
     """
-    check_model(model)
+    check_built(model)
     target = Path(path)
     if target.suffix.lower() != ".keras":
         raise ConfigError(
             f"`path` must end in .keras for the native Keras format, got "
             f"{str(target)!r}. Pass e.g. {target.with_suffix('.keras')}."
         )
-    with staged(target, kind="file", overwrite=overwrite) as temp:
+    with (
+        disk_full_as_export_error(
+            target, lambda: variables_bytes(model, optimizer=True)
+        ),
+        staged(target, kind="file", overwrite=overwrite) as temp,
+    ):
         model.save(temp)
         if check:
             check_written(temp, model, sample, fmt="keras", target=target)

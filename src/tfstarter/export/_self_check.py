@@ -22,9 +22,11 @@ from tfstarter.export._formats import Format
 from tfstarter.export._keras_runtime import has_unbuilt_optimizer, load_keras_model
 from tfstarter.export._report import VerificationReport
 from tfstarter.export._samples import as_inputs
+from tfstarter.export._saved_model_runtime import SavedModelPredictor
 from tfstarter.export._signature import IOSpec, io_spec
 from tfstarter.export._tolerance import Tolerance
 from tfstarter.export._verify import compare, failure_message, open_artifact
+from tfstarter.export._warmup import WARMUP_FILE, read_warmup
 
 DEFAULT_SAMPLES = 8
 
@@ -85,3 +87,27 @@ def check_written(
             f"to {target}; pass check=False to write it unverified."
         )
     return report
+
+
+def check_warmup_written(version_dir: Path, model: Any, *, target: Path) -> None:
+    """Read the warm-up records back with the serving protos and serve them.
+
+    Every record's inputs run through the SavedModel's ``serving_default``
+    signature and must give the model's outputs (the SavedModel tolerance).
+
+    Raises:
+        VerificationError: if they do not; the message names ``target``.
+        CorruptFileError: if the records do not parse.
+
+    Example:
+        >>> check_warmup_written(temp, model, target=path)  # doctest: +SKIP
+    """
+    inputs = read_warmup(version_dir / WARMUP_FILE)
+    report = compare(
+        SavedModelPredictor(version_dir), model, np.concatenate(inputs, axis=0)
+    )
+    if not report.passed:
+        raise VerificationError(
+            f"the warm-up records of {target} do not serve the model's outputs: "
+            f"{'; '.join(report.problems())}. Nothing was written to {target}."
+        )

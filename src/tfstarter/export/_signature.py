@@ -77,6 +77,36 @@ def check_model(model: object, *, name: str = "model") -> Any:
     return model
 
 
+def check_built(model: object, *, name: str = "model") -> Any:
+    """Return ``model`` if it is a built `keras.Model`, else raise.
+
+    An unbuilt model has no weights yet: Keras would save its architecture
+    alone, and the file would load as a model with fresh random weights.
+
+    Raises:
+        ArgumentTypeError: if ``model`` is not a `keras.Model`.
+        ExportError: if it is not built; the message names the model and says
+            how to build it.
+
+    Example:
+        >>> import keras
+        >>> check_built(keras.Sequential([keras.layers.Dense(1)], name="net"))
+        Traceback (most recent call last):
+        ...
+        tfstarter.errors.ExportError: model 'net' is not built: it has no weights yet...
+    """
+    checked = check_model(model, name=name)
+    if not getattr(checked, "built", False):
+        raise ExportError(
+            f"model {checked.name!r} is not built: it has no weights yet (no "
+            f"input shape was given and it was never called on data), so the "
+            f"export would hold no weights. Build it before exporting: start it "
+            f"with keras.Input(shape), call model.build((None, *shape)), or train "
+            f"it; or use a tfstarter.models builder, whose models are built."
+        )
+    return checked
+
+
 def _shape(tensor: Any) -> tuple[int | None, ...]:
     return tuple(None if dim is None else int(dim) for dim in tensor.shape)
 
@@ -95,7 +125,7 @@ def io_spec(model: Any) -> IOSpec:
         >>> io_spec(model)
         IOSpec(input_shape=(None, 3), input_dtype='float32', output_shape=(None, 2), output_dtype='float32')
     """  # noqa: E501
-    check_model(model)
+    check_built(model)
     try:
         inputs, outputs = model.inputs, model.outputs
     except (AttributeError, ValueError):

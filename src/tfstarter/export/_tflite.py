@@ -32,6 +32,7 @@ import numpy.typing as npt
 from tfstarter._atomic import check_target, staged
 from tfstarter._checks import check_one_of, check_positive_int, describe
 from tfstarter.errors import ArgumentTypeError, ConfigError, ExportError
+from tfstarter.export._disk_space import disk_full_as_export_error
 from tfstarter.export._formats import (
     QUANTIZE_MODES,
     SERVING_SIGNATURE,
@@ -200,7 +201,8 @@ def tflite(
         DataError: if ``representative_data`` has the wrong shape, is empty or
             holds NaN/Inf.
         ArtifactExistsError: if ``path`` exists and ``overwrite`` is false.
-        ExportError: if the model cannot be converted.
+        ExportError: if the model is not built or cannot be converted, or the
+            disk is full.
         VerificationError: if the file does not reproduce the model within
             tolerance (then nothing is written at ``path``).
 
@@ -242,9 +244,11 @@ def tflite(
     flatbuffer = convert(
         model, quantize=quantize, calibration=calibration, io_dtype=io_dtype
     )
-    with staged(target, kind="file", overwrite=overwrite) as temp:
-        with temp.open("wb") as stream:
-            stream.write(flatbuffer)
+    with (
+        disk_full_as_export_error(target, lambda: len(flatbuffer), exact=True),
+        staged(target, kind="file", overwrite=overwrite) as temp,
+    ):
+        temp.write_bytes(flatbuffer)
         if check:
             check_written(
                 temp, model, sample, fmt="tflite", target=target, tolerance=tolerance

@@ -12,7 +12,9 @@ A check passes when
 The defaults in `DEFAULT_TOLERANCES` come from measurements on every model
 configuration tfstarter builds (see the export guide), with a margin of about
 5x: Keras files and SavedModels run the very same kernels and matched exactly;
-TFLite float32 uses other kernels (XNNPACK) and differed by < 1e-6; float16
+ONNX Runtime runs its own kernels and differed by < 1e-6 (every registry
+entry, and the MNIST CNN); TFLite float32 uses other kernels (XNNPACK) and
+differed by < 1e-6; float16
 weights carry ~3 significant digits (< 2e-3 measured); dynamic-range and
 int8 quantization round weights (and, for int8, activations) to 8 bits
 (< 3% of the output range measured on in-distribution inputs; inputs outside
@@ -87,6 +89,7 @@ DEFAULT_TOLERANCES = MappingProxyType(
         "h5": Tolerance(atol=1e-5, rtol=1e-5, min_agreement=1.0),
         "keras": Tolerance(atol=1e-5, rtol=1e-5, min_agreement=1.0),
         "saved_model": Tolerance(atol=1e-5, rtol=1e-5, min_agreement=1.0),
+        "onnx": Tolerance(atol=1e-5, rtol=1e-5, min_agreement=1.0),
         "tflite": Tolerance(atol=1e-4, rtol=1e-4, min_agreement=0.99),
         "tflite-float16": Tolerance(atol=5e-3, rtol=5e-3, min_agreement=0.98),
         "tflite-dynamic": Tolerance(atol=2e-2, rtol=5e-2, min_agreement=0.95),
@@ -97,7 +100,7 @@ DEFAULT_TOLERANCES = MappingProxyType(
 
 | key | atol | rtol | min agreement |
 |---|---|---|---|
-| `h5`, `keras`, `saved_model` | 1e-5 | 1e-5 | 100% |
+| `h5`, `keras`, `saved_model`, `onnx` | 1e-5 | 1e-5 | 100% |
 | `tflite` (float32) | 1e-4 | 1e-4 | 99% |
 | `tflite-float16` | 5e-3 | 5e-3 | 98% |
 | `tflite-dynamic` | 2e-2 | 5e-2 | 95% |

@@ -18,6 +18,7 @@ from tfstarter.export._formats import (
 )
 from tfstarter.export._keras_runtime import KerasPredictor, has_unbuilt_optimizer
 from tfstarter.export._litert_runtime import LiteRTPredictor
+from tfstarter.export._onnx_runtime import OnnxPredictor
 from tfstarter.export._predictor import Predictor
 from tfstarter.export._report import VerificationReport
 from tfstarter.export._samples import as_inputs
@@ -42,6 +43,8 @@ def open_artifact(path: PathLike, model: Any, *, safe_mode: bool) -> Predictor:
         )
     if fmt == "saved_model":
         return SavedModelPredictor(resolved)
+    if fmt == "onnx":
+        return OnnxPredictor(resolved)
     return LiteRTPredictor(resolved)
 
 
@@ -224,7 +227,8 @@ def verify(
     The artifact is loaded the way it will be served: ``.h5``/``.keras`` with
     `keras.models.load_model` (compiled, so a file that cannot go on training
     fails too), a SavedModel with `tf.saved_model.load` through its
-    ``serving_default`` signature, ``.tflite`` with the LiteRT interpreter.
+    ``serving_default`` signature, ``.tflite`` with the LiteRT interpreter,
+    ``.onnx`` with ONNX Runtime.
     Both run on ``sample`` and their outputs are compared under the format's
     `Tolerance` (see `DEFAULT_TOLERANCES`).
 

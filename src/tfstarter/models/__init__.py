@@ -5,8 +5,10 @@
 * `dense` — a multilayer perceptron with a regression or classification head;
 * `cnn` — a convolutional image classifier.
 
-`CNN_RECIPE` and `DENSE_RECIPE` say how to train the defaults (epochs, batch
-size, validation hold-out, learning-rate schedule).
+`CNN_RECIPE`, `CNN_LONG_RECIPE` and `DENSE_RECIPE` say how to train the
+defaults (epochs, batch size, validation hold-out, learning-rate schedule,
+augmentation, loop), and apply it in one call: ``CNN_RECIPE.fit(model, x, y)``.
+`RECIPES` holds them by name (`recipe("cnn")`).
 
 The head follows from the arguments (``classes=`` or ``outputs=``) and brings
 its loss, output activation and metrics, as Keras objects that survive H5 and
@@ -26,14 +28,26 @@ from tfstarter.models._cnn import cnn
 from tfstarter.models._dense import dense
 from tfstarter.models._linear import linear
 from tfstarter.models._logistic import logistic
-from tfstarter.models._recipes import CNN_RECIPE, DENSE_RECIPE, Recipe
+from tfstarter.models._recipes import (
+    CNN_LONG_RECIPE,
+    CNN_RECIPE,
+    DENSE_RECIPE,
+    RECIPES,
+    Recipe,
+    recipe,
+)
+from tfstarter.models._schedules import OneCycle
 
 __all__ = [
+    "CNN_LONG_RECIPE",
     "CNN_RECIPE",
     "DENSE_RECIPE",
+    "RECIPES",
+    "OneCycle",
     "Recipe",
     "cnn",
     "dense",
     "linear",
     "logistic",
+    "recipe",
 ]

@@ -1,48 +1,57 @@
-"""Training recipes: how long, in what batches and on what schedule to train.
+"""Training recipes: how long, in what batches, on what schedule and data to train.
 
 A builder fixes the architecture and the compile settings; a `Recipe` holds
-the rest of what the defaults were tuned with. `CNN_RECIPE` and
-`DENSE_RECIPE` are what the accuracy benchmark runs as "tfstarter defaults".
+the rest of what its defaults were tuned with: epochs, batch size, the
+validation hold-out, the learning-rate schedule, the augmentation and the
+`Trainer` loop. One call applies all of it::
+
+    model = tfs.models.cnn((28, 28), classes=10, rescale=1 / 255)
+    history = tfs.models.CNN_RECIPE.fit(model, x_train, y_train)
+
+The published recipes are in `RECIPES` by name (``recipe("cnn")``), which is
+how the ``tfstarter`` command's configs refer to them; the time-to-accuracy
+benchmark (``benchmarks/time_to_accuracy.py``) measures them.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
 
 import keras
+import tensorflow as tf
 
-from tfstarter._checks import check_number_in_range, check_one_of, check_positive_int
+from tfstarter._checks import (
+    check_non_negative_int,
+    check_number_in_range,
+    check_one_of,
+    check_positive_int,
+    check_seed,
+    describe,
+)
+from tfstarter.errors import ArgumentTypeError, ConfigError
+from tfstarter.models._recipe_data import (
+    evaluation_pipeline,
+    hold_out,
+    training_pipeline,
+)
+from tfstarter.models._schedules import CosineOverEpochs, OneCycle
 
-Schedule = Literal["constant", "cosine"]
+if TYPE_CHECKING:
+    from tfstarter.training import Trainer
 
+Schedule = Literal["constant", "cosine", "one_cycle"]
+"""``"constant"``: one rate throughout; ``"cosine"``: decay per epoch from the
+peak to almost 0; ``"one_cycle"``: per batch, warm up to the peak, then
+anneal to almost 0 (`OneCycle`)."""
 
-class CosineOverEpochs:
-    """A schedule for `keras.callbacks.LearningRateScheduler`: cosine decay per epoch.
+RecipeLoop = Literal["fit", "custom"]
+"""The `Trainer` loop a recipe runs in (see `tfstarter.training.Trainer`)."""
 
-    The first epoch runs at the optimizer's learning rate when training
-    starts; epoch ``i`` of ``epochs`` at ``0.5 * (1 + cos(pi * i / epochs))``
-    times that. Each instance remembers the rate and the first epoch of the
-    first ``fit`` it serves, so use a fresh one (`Recipe.callbacks`) per call.
-
-    Examples:
-        >>> schedule = CosineOverEpochs(4)
-        >>> [round(schedule(epoch, 0.01), 5) for epoch in range(4)]
-        [0.01, 0.00854, 0.005, 0.00146]
-    """
-
-    def __init__(self, epochs: int) -> None:
-        self.epochs = check_positive_int("epochs", epochs)
-        self._start: tuple[int, float] | None = None
-
-    def __call__(self, epoch: int, learning_rate: float) -> float:
-        """Return the learning rate for ``epoch`` (0-based)."""
-        if self._start is None:
-            self._start = (epoch, float(learning_rate))
-        first, base = self._start
-        progress = min(max(epoch - first, 0), self.epochs) / self.epochs
-        return base * 0.5 * (1.0 + math.cos(math.pi * progress))
+SCHEDULES: tuple[Schedule, ...] = ("constant", "cosine", "one_cycle")
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,22 @@ class Recipe:
         epochs: passes over the training data.
         batch_size: samples per gradient step.
         validation_split: the fraction of the training data held out for
-            validation (watch the train/validation gap for overfitting).
-        schedule: ``"cosine"`` decays the learning rate over the epochs,
-            from the optimizer's rate to almost 0; ``"constant"`` keeps it.
+            validation: the *last* samples, as in Keras ``fit`` (watch the
+            train/validation gap for overfitting). 0 for none.
+        schedule: the learning-rate schedule (see `Schedule`).
+        learning_rate: the peak learning rate of the schedule, or ``None``
+            for the optimizer's rate when training starts.
+        warmup: for ``"one_cycle"``, the fraction of the batches spent
+            rising to the peak, in ``[0, 1)``.
+        shift: random translation of training images by up to this many
+            pixels along each axis (0: no augmentation). Needs image arrays
+            and the recipe's own pipeline (`fit` or `datasets`).
+        loop: the `Trainer` loop `fit` runs in (``"custom"``: tfstarter's
+            compiled loop, faster on a CPU; or ``"fit"``).
+
+    Raises:
+        ConfigError: for out-of-range or unknown settings.
+        ArgumentTypeError: for a setting of the wrong type.
 
     Examples:
         >>> recipe = Recipe(epochs=5, batch_size=64, validation_split=0.1)
@@ -71,6 +93,10 @@ class Recipe:
     batch_size: int
     validation_split: float = 0.1
     schedule: Schedule = "cosine"
+    learning_rate: float | None = None
+    warmup: float = 0.25
+    shift: int = 0
+    loop: RecipeLoop = "custom"
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -78,20 +104,59 @@ class Recipe:
         check_number_in_range(
             "validation_split", self.validation_split, low=0.0, high=1.0
         )
-        check_one_of("schedule", self.schedule, ("constant", "cosine"))
+        check_one_of("schedule", self.schedule, SCHEDULES)
+        if self.learning_rate is not None:
+            check_number_in_range(
+                "learning_rate",
+                self.learning_rate,
+                low=0.0,
+                high=math.inf,
+                low_inclusive=False,
+            )
+        check_number_in_range("warmup", self.warmup, low=0.0, high=1.0)
+        check_non_negative_int("shift", self.shift)
+        check_one_of("loop", self.loop, ("fit", "custom"))
 
     def callbacks(self) -> list[keras.callbacks.Callback]:
         """Return fresh callbacks that apply the learning-rate schedule.
 
         The model's optimizer must have a float learning rate (the builders'
         default), not a `LearningRateSchedule`.
+
+        Examples:
+            >>> [
+            ...     type(c).__name__
+            ...     for c in Recipe(3, 32, schedule="one_cycle").callbacks()
+            ... ]
+            ['OneCycle']
         """
-        if self.schedule == "constant":
+        if self.schedule == "one_cycle":
+            return [OneCycle(self.learning_rate, warmup=self.warmup)]
+        if self.schedule == "cosine":
+            schedule = CosineOverEpochs(self.epochs, base=self.learning_rate)
+            return [keras.callbacks.LearningRateScheduler(schedule)]
+        if self.learning_rate is None:
             return []
-        return [keras.callbacks.LearningRateScheduler(CosineOverEpochs(self.epochs))]
+        rate = self.learning_rate
+        return [keras.callbacks.LearningRateScheduler(lambda _epoch, _rate: rate)]
 
     def fit_kwargs(self) -> dict[str, Any]:
-        """Return the recipe as keyword arguments for ``keras.Model.fit``."""
+        """Return the recipe as keyword arguments for ``fit`` on arrays.
+
+        For ``keras.Model.fit`` and `Trainer.fit` alike: ``epochs``,
+        ``batch_size``, ``validation_split`` and ``callbacks`` (the schedule).
+
+        Raises:
+            ConfigError: for a recipe that augments (``shift > 0``): ``fit``
+                cannot shift images; use `fit` or `datasets` instead.
+        """
+        if self.shift:
+            raise ConfigError(
+                f"this recipe augments its training images (shift={self.shift}), "
+                f"which keyword arguments for fit cannot express. Call "
+                f"recipe.fit(model, x, y), or train on recipe.datasets(x, y) with "
+                f"epochs=recipe.epochs and callbacks=recipe.callbacks()."
+            )
         return {
             "epochs": self.epochs,
             "batch_size": self.batch_size,
@@ -99,13 +164,153 @@ class Recipe:
             "callbacks": self.callbacks(),
         }
 
+    def datasets(
+        self, x: Any, y: Any, *, seed: int | None = 0
+    ) -> tuple[tf.data.Dataset, tf.data.Dataset | None]:
+        """Return the training and validation pipelines for arrays ``x``, ``y``.
 
-CNN_RECIPE = Recipe(epochs=6, batch_size=128, validation_split=0.1)
+        The last ``validation_split`` of the samples are held out (``None``
+        when it is 0); the rest is shuffled every epoch and, with ``shift``,
+        randomly translated, all from ``seed``.
+
+        Examples:
+            >>> x, y = np.zeros((100, 8, 8), "uint8"), np.zeros(100, "int64")
+            >>> train, val = Recipe(2, 30, validation_split=0.1, shift=1).datasets(x, y)
+            >>> int(train.cardinality()), int(val.cardinality())
+            (3, 1)
+        """
+        seed = check_seed(seed)
+        (x_train, y_train), validation = hold_out(x, y, self.validation_split)
+        train = training_pipeline(
+            x_train, y_train, batch_size=self.batch_size, shift=self.shift, seed=seed
+        )
+        return train, None if validation is None else evaluation_pipeline(*validation)
+
+    def trainer(self, model: keras.Model) -> Trainer:
+        """Return a `Trainer` for ``model`` in this recipe's loop.
+
+        Examples:
+            >>> model = tfs.models.dense(4, classes=3)
+            >>> Recipe(1, 8).trainer(model).loop
+            'custom'
+        """
+        from tfstarter.training import Trainer
+
+        return Trainer(model, self.loop)
+
+    def fit(
+        self,
+        target: keras.Model | Trainer,
+        x: Any,
+        y: Any,
+        *,
+        validation_data: Any = None,
+        seed: int | None = 0,
+        verbose: Any = "auto",
+        callbacks: Sequence[keras.callbacks.Callback] | None = None,
+    ) -> keras.callbacks.History:
+        """Train ``target`` on arrays ``x``, ``y`` with everything the recipe says.
+
+        Builds the pipelines (`datasets`: the hold-out, shuffling, shifts),
+        adds the schedule to ``callbacks`` and runs `Trainer.fit` for
+        ``epochs``: in a `Trainer` in the recipe's loop when given a model,
+        or in the `Trainer` given.
+
+        Args:
+            target: a compiled `keras.Model`, or a `Trainer`.
+            x: training inputs, an array with one row per sample.
+            y: training labels.
+            validation_data: ``(x_val, y_val)`` arrays or a dataset to
+                validate on instead of holding out ``validation_split``.
+            seed: the seed of shuffling and augmentation.
+            verbose: as in `Trainer.fit`.
+            callbacks: more callbacks, called after the schedule's.
+
+        Returns:
+            The `keras.callbacks.History` of the run.
+
+        Raises:
+            ArgumentTypeError: if ``target`` is neither a model nor a
+                `Trainer`, or ``x`` is a dataset (pass arrays; with a
+                pipeline of your own use `callbacks` and ``epochs``).
+
+        Examples:
+            >>> x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+            >>> y = (x[:, 0] > 0).astype("int64")
+            >>> model = tfs.models.dense(4, classes=2, seed=0)
+            >>> history = Recipe(2, 16, schedule="one_cycle").fit(
+            ...     model, x, y, verbose=0
+            ... )
+            >>> sorted(history.history)[:3]
+            ['accuracy', 'auc', 'learning_rate']
+        """
+        from tfstarter.training import Trainer
+
+        if isinstance(x, tf.data.Dataset):
+            raise ArgumentTypeError(
+                "`x` must be arrays: the recipe builds its own pipeline from them. "
+                "With a tf.data pipeline of your own, pass "
+                "epochs=recipe.epochs and callbacks=recipe.callbacks() to fit."
+            )
+        if isinstance(target, Trainer):
+            trainer = target
+        elif isinstance(target, keras.Model):
+            trainer = self.trainer(target)
+        else:
+            raise ArgumentTypeError(
+                f"`target` must be a keras.Model or a tfs.Trainer, got "
+                f"{describe(target)} of type {type(target).__name__}."
+            )
+        if validation_data is None:
+            train, validation = self.datasets(x, y, seed=seed)
+        else:
+            train, _ = Recipe(
+                self.epochs, self.batch_size, validation_split=0.0, shift=self.shift
+            ).datasets(x, y, seed=seed)
+            validation = (
+                evaluation_pipeline(*validation_data)
+                if isinstance(validation_data, tuple)
+                else validation_data
+            )
+        return trainer.fit(
+            train,
+            validation_data=validation,
+            epochs=self.epochs,
+            verbose=verbose,
+            callbacks=[*self.callbacks(), *(callbacks or [])],
+        )
+
+
+CNN_RECIPE = Recipe(
+    epochs=3,
+    batch_size=128,
+    validation_split=0.1,
+    schedule="one_cycle",
+    learning_rate=5e-3,
+    warmup=0.2,
+)
 """Recommended training for `cnn` with default settings on 28x28 images.
 
 Examples:
     >>> CNN_RECIPE.schedule
-    'cosine'
+    'one_cycle'
+"""
+
+CNN_LONG_RECIPE = Recipe(
+    epochs=12,
+    batch_size=128,
+    validation_split=0.1,
+    schedule="one_cycle",
+    learning_rate=5e-3,
+    warmup=0.2,
+    shift=2,
+)
+"""Longer training for `cnn` with default settings on 28x28 images, for the
+last tenths of a percent: more epochs, with randomly shifted images.
+
+Examples:
+    >>> CNN_LONG_RECIPE.shift
+    2
 """
 
 DENSE_RECIPE = Recipe(epochs=20, batch_size=128, validation_split=0.1)
@@ -116,3 +321,26 @@ Examples:
     >>> DENSE_RECIPE.batch_size
     128
 """
+
+RECIPES: Mapping[str, Recipe] = MappingProxyType(
+    {"cnn": CNN_RECIPE, "cnn_long": CNN_LONG_RECIPE, "dense": DENSE_RECIPE}
+)
+"""The published recipes by name (read-only)."""
+
+
+def recipe(name: str) -> Recipe:
+    """Return the published recipe called ``name`` (a key of `RECIPES`).
+
+    Raises:
+        ConfigError: for an unknown name, listing the known ones.
+
+    Examples:
+        >>> recipe("cnn") is CNN_RECIPE
+        True
+    """
+    if not isinstance(name, str) or name not in RECIPES:
+        raise ConfigError(
+            f"`name` must be one of {', '.join(map(repr, RECIPES))}, got "
+            f"{describe(name)}. Or build your own tfs.models.Recipe(...)."
+        )
+    return RECIPES[name]

@@ -1,0 +1,283 @@
+"""``tfstarter train``: from a config to a run folder that tells the whole story."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from tfstarter.cli._data import RunData, load_data, schema_to_json
+from tfstarter.cli._environment import environment
+from tfstarter.cli._epoch_log import EpochExtras
+from tfstarter.cli._model import build_model
+from tfstarter.cli._parsers import CLI_ONLY, EXPORT_FROM_RUN, TRAINER_FROM_MODEL
+from tfstarter.cli._progress import Progress
+from tfstarter.cli._quiet import filtered_stderr
+from tfstarter.cli._recipe import resolve, run_recipe
+from tfstarter.cli._report_files import report_inputs
+from tfstarter.cli._run_folder import RunFolder, write_json, write_text
+from tfstarter.cli._signature_call import config_kwargs
+from tfstarter.errors import ConfigError
+from tfstarter.report import confident_mistakes, write_report
+from tfstarter.report._format import format_metric
+from tfstarter.report._mistakes import is_image_batch
+
+MISTAKES_SHOWN = 16
+"""How many confidently wrong test images the report shows."""
+
+VERIFY_SAMPLES = 256
+"""Test inputs every exported artifact is checked on."""
+
+
+def resolved_config(parser: Any, config: Any) -> Any:
+    """Return the config with the recipe applied and the run's name decided.
+
+    The name defaults to the config file's stem (``mnist_cnn`` for
+    ``examples/configs/mnist_cnn.yaml``), else ``run``.
+    """
+    config = resolve(config.clone())
+    if config.name is None:
+        files = config.get("config") or []
+        config.name = Path(str(files[-1])).stem if files else "run"
+    check_values(config)
+    return config
+
+
+def check_values(config: Any) -> None:
+    """Reject values the types allow but the run cannot use.
+
+    Raises:
+        ConfigError: naming the key, showing the value and saying the fix.
+    """
+    from tfstarter._checks import check_number_in_range, check_positive_int
+
+    check_positive_int("fit.epochs", config["fit.epochs"])
+    check_positive_int("data.batch_size", config["data.batch_size"])
+    split = check_number_in_range(
+        "data.validation_split", config["data.validation_split"], low=0.0, high=1.0
+    )
+    for key in ("data.limit", "data.test_limit"):
+        if config[key] is not None:
+            check_positive_int(key, config[key])
+    stopping = config["fit.early_stopping"]
+    if stopping is not None:
+        check_positive_int("fit.early_stopping.patience", stopping.patience)
+        if str(stopping.monitor).startswith("val_") and split == 0:
+            raise ConfigError(
+                f"`fit.early_stopping.monitor` is {stopping.monitor!r}, but "
+                f"data.validation_split is 0, so there is no validation data. Set "
+                f"data.validation_split above 0, or monitor a training metric."
+            )
+
+
+def saved_yaml(parser: Any, config: Any) -> str:
+    """Return the config as the YAML a run saves (without command-only options)."""
+    saved = config.clone()
+    for key in CLI_ONLY:
+        if key in saved:
+            del saved[key]
+    text: str = parser.dump(saved)
+    return text
+
+
+def trainer_options(
+    config: Any, callbacks: Sequence[keras.callbacks.Callback] = ()
+) -> dict[str, Any]:
+    """Return the `Trainer` keyword arguments of a config.
+
+    ``steps_per_execution="auto"`` is decided as the Trainer would decide it
+    without the progress line: one step per compiled call if another of
+    ``callbacks`` listens to the batch hooks (a per-batch learning-rate
+    schedule), else several. The progress line itself is content with one
+    update per compiled call, as Keras' progress bar is, so it must not cost
+    the fast path.
+    """
+    import tfstarter as tfs
+    from tfstarter.training._callbacks import TRAIN_BATCH_HOOKS
+    from tfstarter.training._executions import batch_hooks_heard
+
+    options = config_kwargs(
+        tfs.Trainer, config.trainer.as_dict(), skip=TRAINER_FROM_MODEL
+    )
+    if options.get("steps_per_execution") == "auto":
+        others = [c for c in callbacks if not isinstance(c, Progress)]
+        heard = batch_hooks_heard(others, TRAIN_BATCH_HOOKS)
+        options["steps_per_execution"] = (
+            1 if heard else tfs.training.AUTO_STEPS_PER_EXECUTION
+        )
+    return options
+
+
+def _callbacks(
+    config: Any, folder: RunFolder, data: RunData, *, quiet: bool
+) -> list[keras.callbacks.Callback]:
+    callbacks: list[keras.callbacks.Callback] = [
+        *run_recipe(config).callbacks(),
+        EpochExtras(),
+        keras.callbacks.CSVLogger(str(folder.metrics)),
+    ]
+    if config["fit.tensorboard"]:
+        callbacks.append(
+            keras.callbacks.TensorBoard(
+                log_dir=str(folder.tensorboard), write_graph=False, profile_batch=0
+            )
+        )
+    stopping = config["fit.early_stopping"]
+    if stopping is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=stopping.monitor,
+                patience=stopping.patience,
+                min_delta=stopping.min_delta,
+                restore_best_weights=stopping.restore_best_weights,
+            )
+        )
+    callbacks.append(
+        Progress(
+            batch_size=config["data.batch_size"],
+            samples=len(data.x_train),
+            live=not quiet,
+        )
+    )
+    return callbacks
+
+
+def _export(config: Any, model: keras.Model, data: RunData, folder: RunFolder) -> None:
+    import tfstarter as tfs
+
+    options = config_kwargs(
+        tfs.export.bundle, config["export"].as_dict(), skip=EXPORT_FROM_RUN
+    )
+    if not options.get("formats"):
+        return
+    tfs.export.bundle(
+        model,
+        folder.export,
+        representative_data=data.x_train[: options.get("calibration_samples", 200)],
+        sample=data.x_test[:VERIFY_SAMPLES],
+        **options,
+    )
+
+
+def _predictions(data: RunData, outputs: np.ndarray[Any, Any]) -> dict[str, Any]:
+    arrays: dict[str, Any] = {"y_true": data.y_test, "outputs": outputs}
+    if data.task == "classification" and is_image_batch(data.x_test):
+        indices = confident_mistakes(data.y_test, outputs, count=MISTAKES_SHOWN)
+        arrays["mistake_indices"] = indices
+        arrays["mistake_images"] = data.x_test[indices]
+    return arrays
+
+
+def train(
+    parser: Any, config: Any, *, argv: Sequence[str], verbose: bool, quiet: bool
+) -> Path:
+    """Run ``tfstarter train`` for a parsed config; return the run folder.
+
+    Seeds everything, reads and splits the data, builds the model and the
+    Trainer, trains with the run's callbacks, evaluates on the test split,
+    saves and exports the model, then writes the summary and the report.
+    """
+    import tensorflow as tf
+
+    import tfstarter as tfs
+
+    config = resolved_config(parser, config)
+    seed = int(config.seed)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    data = load_data(
+        config.data.clone(), seed=seed, validation_split=config["data.validation_split"]
+    )
+    folder = RunFolder.create(config.runs_dir, config.name)
+    write_text(folder.config, saved_yaml(parser, config))
+    write_json(folder.env, environment(seed=seed, argv=argv))
+
+    model = build_model(
+        config.model.as_dict(),
+        data,
+        seed=seed,
+        normalize=bool(config["data.normalize"]),
+    )
+    callbacks = _callbacks(config, folder, data, quiet=quiet)
+    trainer = tfs.Trainer(model, **trainer_options(config, callbacks))
+    batch_size = int(config["data.batch_size"])
+    recipe = dataclasses.replace(run_recipe(config), validation_split=0.0)
+    train_ds, _ = recipe.datasets(data.x_train, data.y_train, seed=seed)
+    validation = (
+        tfs.data.from_arrays(data.x_val, data.y_val, batch_size=batch_size)
+        if data.x_val is not None
+        else None
+    )
+    print(
+        f"{folder.name}: {type(model).__name__} {model.name!r} with "
+        f"{model.count_params():,} parameters; {len(data.x_train):,} training, "
+        f"{0 if data.x_val is None else len(data.x_val):,} validation, "
+        f"{len(data.x_test):,} test samples",
+        flush=True,
+    )
+    start = time.perf_counter()
+    history = trainer.fit(
+        train_ds,
+        validation_data=validation,
+        epochs=int(config["fit.epochs"]),
+        callbacks=callbacks,
+        verbose=0,
+    )
+    train_seconds = time.perf_counter() - start
+    epochs_run = len(history.history.get("loss", []))
+
+    test_ds = tfs.data.from_arrays(data.x_test, data.y_test, batch_size=batch_size)
+    test_metrics = trainer.evaluate(test_ds, verbose=0)
+    outputs = np.asarray(
+        trainer.predict(
+            tfs.data.from_arrays(data.x_test, batch_size=batch_size), verbose=0
+        )
+    )
+    with filtered_stderr(enabled=not verbose):
+        tfs.export.keras(model, folder.model)
+        _export(config, model, data, folder)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **_predictions(data, outputs))
+    folder.predictions.write_bytes(buffer.getvalue())
+
+    stopping = config["fit.early_stopping"]
+    monitor = stopping.monitor if stopping is not None else None
+    write_json(
+        folder.summary,
+        {
+            "name": config.name,
+            "run": folder.name,
+            "task": data.task,
+            "classes": data.classes,
+            "class_names": list(data.class_names) if data.class_names else None,
+            "input_shape": list(data.input_shape),
+            "test_metrics": test_metrics,
+            "monitor": monitor,
+            "epochs_run": epochs_run,
+            "train_seconds": train_seconds,
+            "samples_per_second": len(data.x_train) * epochs_run / train_seconds,
+            "train_samples": len(data.x_train),
+            "validation_samples": 0 if data.x_val is None else len(data.x_val),
+            "test_samples": len(data.x_test),
+            "parameters": int(model.count_params()),
+            "data_source": config["data.source"],
+            "csv_schema": (
+                schema_to_json(data.csv_schema) if data.csv_schema is not None else None
+            ),
+        },
+    )
+    report = write_report(folder.path, report_inputs(folder))
+    shown = "  ".join(
+        f"{key} {format_metric(key, value)}" for key, value in test_metrics.items()
+    )
+    print(f"test: {shown}")
+    print(f"report: {report}")
+    sys.stdout.flush()
+    return folder.path
