@@ -87,9 +87,12 @@ DOCUMENTED: dict[str, set[str]] = {
         "AUTO_STEPS_PER_EXECUTION",
         "Callback",
         "GradientClipping",
+        "LearningRateFinding",
         "Trainer",
         "TrainerOptions",
         "XlaStatus",
+        "auto_strategy",
+        "find_learning_rate",
     },
     "tfstarter.cli": {"main"},
     "tfstarter.report": {

@@ -47,9 +47,12 @@ class Record(list):
 
     def add(self, hook: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         index = args[0] if hook in INDEXED else None
-        logs = kwargs.get("logs", args[1] if hook in INDEXED and len(args) > 1 else (
-            args[0] if hook not in INDEXED and args else None
-        ))
+        logs = kwargs.get(
+            "logs",
+            args[1]
+            if hook in INDEXED and len(args) > 1
+            else (args[0] if hook not in INDEXED and args else None),
+        )
         self.append((hook, index, _copy(logs)))
 
 
@@ -143,7 +146,9 @@ SPIES: dict[str, Callable[[Record, Any], keras.callbacks.Callback]] = {
         keras.callbacks.CSVLogger, record, str(tmp / "log.csv")
     ),
     "ModelCheckpoint": lambda record, tmp: recording(
-        keras.callbacks.ModelCheckpoint, record, str(tmp / "m.weights.h5"),
+        keras.callbacks.ModelCheckpoint,
+        record,
+        str(tmp / "m.weights.h5"),
         save_weights_only=True,
     ),
     "TensorBoard": lambda record, tmp: recording(
@@ -275,11 +280,15 @@ def test_audited_stock_callbacks_end_the_same(loop, tmp_path):
         }
 
     want, got = run("keras"), run(loop)
-    assert got["checkpoints"] == want["checkpoints"] == [
-        "e1.weights.h5",
-        "e2.weights.h5",
-        "e3.weights.h5",
-    ]
+    assert (
+        got["checkpoints"]
+        == want["checkpoints"]
+        == [
+            "e1.weights.h5",
+            "e2.weights.h5",
+            "e3.weights.h5",
+        ]
+    )
     assert got["tb"] == want["tb"]
     assert [row.keys() for row in got["log"]] == [row.keys() for row in want["log"]]
     for a, b in zip(got["log"], want["log"], strict=True):

@@ -27,11 +27,13 @@ Examples:
 from __future__ import annotations
 
 from tfstarter.training._callbacks import Callback
+from tfstarter.training._lr_finder import LearningRateFinding, find_learning_rate
 from tfstarter.training._options import (
     AUTO_STEPS_PER_EXECUTION,
     GradientClipping,
     TrainerOptions,
 )
+from tfstarter.training._strategy import auto_strategy
 from tfstarter.training._trainer import Trainer
 from tfstarter.training.xla import XlaStatus
 
@@ -39,7 +41,10 @@ __all__ = [
     "AUTO_STEPS_PER_EXECUTION",
     "Callback",
     "GradientClipping",
+    "LearningRateFinding",
     "Trainer",
     "TrainerOptions",
     "XlaStatus",
+    "auto_strategy",
+    "find_learning_rate",
 ]

@@ -8,7 +8,8 @@ loop (``_custom_loop.py``). Everything else lives in those parts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -20,6 +21,12 @@ from tfstarter._checks import (
     check_number_in_range,
     check_positive_int,
     describe,
+)
+from tfstarter.data._labels import (
+    check_features,
+    check_targets,
+    checked_dataset,
+    data_error_from,
 )
 from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
 from tfstarter.training import _compat
@@ -37,6 +44,7 @@ from tfstarter.training._data import (
 )
 from tfstarter.training._engine import Engine
 from tfstarter.training._fit_loop import FitLoop
+from tfstarter.training._lr_finder import LearningRateFinding, find_learning_rate
 from tfstarter.training._model import check_model, prepare_model, require_loss
 from tfstarter.training._options import (
     GradientClipping,
@@ -250,10 +258,34 @@ class Trainer:
         """
         return self._engine.xla.status()
 
-    def _check_elements(
-        self, dataset: tf.data.Dataset, *, role: str, needs_targets: bool
-    ) -> None:
-        check_element_spec(self._model, dataset, role=role, needs_targets=needs_targets)
+    def _dataset(
+        self,
+        x: Any,
+        y: Any = None,
+        *,
+        role: str,
+        needs_targets: bool,
+        steps: int | None,
+        **options: Any,
+    ) -> tf.data.Dataset:
+        """``to_dataset``, with the data checked against the model first.
+
+        Arrays are checked up front (features by dtype, targets against the
+        model's head); a dataset's targets are checked batch by batch, in
+        the graph, as it is read.
+        """
+        model = self._model
+        arrays = is_arrays((x, y, options.get("sample_weight")))
+        if arrays:
+            check_features(model, x, name=role)
+            if needs_targets and not isinstance(y, list | tuple):
+                check_targets(model, y, name="y" if role == "x" else f"y of {role}")
+        dataset = to_dataset(x, y, role=role, steps=steps, **options)
+        check_dataset_length(dataset, steps, role=role)
+        check_element_spec(model, dataset, role=role, needs_targets=needs_targets)
+        if not arrays and needs_targets:
+            dataset = checked_dataset(model, dataset, name=role)
+        return dataset
 
     def _needs_targets(self) -> bool:
         return getattr(self._model, "loss", None) is not None
@@ -376,46 +408,42 @@ class Trainer:
             # Drawn from NumPy's global generator, which
             # keras.utils.set_random_seed seeds: a seeded script repeats.
             seed = int(np.random.randint(2**31 - 1))
-        dataset = to_dataset(
+        dataset = self._dataset(
             x,
             y,
+            role="x",
+            needs_targets=needs_targets,
+            steps=steps_per_epoch,
             sample_weight=sample_weight,
             class_weight=class_weight,
-            role="x",
             batch_size=batch_size,
-            shuffle=(not isinstance(x, tf.data.Dataset))
+            shuffle=_default_shuffle(x, y, sample_weight)
             if shuffle is None
             else shuffle,
             seed=seed,
             non_finite=non_finite,
-            steps=steps_per_epoch,
         )
-        check_dataset_length(dataset, steps_per_epoch)
-        self._check_elements(dataset, role="x", needs_targets=needs_targets)
         validation = None
         if validation_data is not None:
             val_x, val_y, val_weight = split_tuple(
                 validation_data, None, None, role="validation_data"
             )
-            validation = to_dataset(
+            validation = self._dataset(
                 val_x,
                 val_y,
-                sample_weight=val_weight,
                 role="validation_data",
+                needs_targets=needs_targets,
+                steps=validation_steps,
+                sample_weight=val_weight,
                 batch_size=None
                 if isinstance(val_x, tf.data.Dataset)
                 else validation_batch_size or batch_size,
                 non_finite=non_finite,
-                steps=validation_steps,
-            )
-            check_dataset_length(validation, validation_steps, role="validation_data")
-            self._check_elements(
-                validation, role="validation_data", needs_targets=needs_targets
             )
         self._engine.build(dataset.element_spec)
         require_loss(self._model, action="fit")
         run = self._engine.run(user_callbacks, training=True)
-        with self._engine.scope():
+        with self._engine.scope(), _data_errors():
             return self._loop.fit(
                 run,
                 dataset,
@@ -477,21 +505,20 @@ class Trainer:
         verbose = check_verbose(verbose)
         steps = _optional_positive("steps", steps)
         x, y, sample_weight = split_tuple(x, y, sample_weight, role="x")
-        dataset = to_dataset(
+        dataset = self._dataset(
             x,
             y,
-            sample_weight=sample_weight,
             role="x",
+            needs_targets=self._needs_targets(),
+            steps=steps,
+            sample_weight=sample_weight,
             batch_size=batch_size,
             non_finite=non_finite,
-            steps=steps,
         )
-        check_dataset_length(dataset, steps)
-        self._check_elements(dataset, role="x", needs_targets=self._needs_targets())
         self._engine.build(dataset.element_spec)
         require_loss(self._model, action="evaluate")
         run = self._engine.run(user_callbacks, training=False)
-        with self._engine.scope():
+        with self._engine.scope(), _data_errors():
             results = self._loop.evaluate(run, dataset, steps=steps, verbose=verbose)
         if return_dict:
             return dict(sorted(results.items()))
@@ -537,15 +564,58 @@ class Trainer:
         user_callbacks = check_callbacks(callbacks)
         verbose = check_verbose(verbose)
         steps = _optional_positive("steps", steps)
-        dataset = to_dataset(x, role="x", batch_size=batch_size, steps=steps)
-        check_dataset_length(dataset, steps)
-        self._check_elements(dataset, role="x", needs_targets=False)
+        dataset = self._dataset(
+            x, role="x", needs_targets=False, steps=steps, batch_size=batch_size
+        )
         run = self._engine.run(user_callbacks, training=False)
-        with self._engine.scope():
+        with self._engine.scope(), _data_errors():
             return self._loop.predict(run, dataset, steps=steps, verbose=verbose)
+
+    def find_learning_rate(self, data: Any, **options: Any) -> LearningRateFinding:
+        """Run the learning-rate range test in this trainer's loop.
+
+        The model and its optimizer are left exactly as they were. The
+        options are those of `tfstarter.training.find_learning_rate`.
+
+        Args:
+            data: training batches: a ``tf.data.Dataset`` of ``(x, y)`` or an
+                ``(x, y)`` tuple of arrays.
+            **options: ``start``, ``stop``, ``steps``, ``batch_size``,
+                ``seed``, ``smoothing``, ``divergence``, ``suggest``.
+
+        Returns:
+            The `LearningRateFinding`: rates, losses and a suggested rate.
+
+        Examples:
+            >>> import keras
+            >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+            >>> trainer = tfs.Trainer(model, "custom", loss="mse", optimizer="sgd")
+            >>> x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+            >>> finding = trainer.find_learning_rate((x, x[:, :1]), steps=20)
+            >>> finding.suggestion > 0
+            True
+        """
+        return find_learning_rate(self, data, **options)
 
     def __repr__(self) -> str:
         return f"Trainer(model={self._model.name!r}, loop={self.loop!r})"
+
+
+@contextlib.contextmanager
+def _data_errors() -> Iterator[None]:
+    """Turn a TensorFlow error met while reading data into tfstarter's own.
+
+    A failed per-batch label check, or a corrupt TFRecord shard, surfaces as
+    a TensorFlow error from deep inside a compiled call; this names the
+    batch or the file instead (see `tfstarter.data`).
+    """
+    try:
+        yield
+    except tf.errors.OpError as error:
+        replacement = data_error_from(error)
+        if replacement is None:
+            raise
+        raise replacement from error
 
 
 def _options(options: TrainerOptions | None, **given: Any) -> TrainerOptions:
