@@ -322,3 +322,22 @@ def is_keras_optimizer(optimizer: Any) -> bool:
         False
     """
     return type(optimizer).__module__.startswith("keras.src.optimizers.")
+
+
+def backend_variable(variable: Any) -> Any:
+    """The TensorFlow variable behind a Keras variable (what a checkpoint tracks)."""
+    return getattr(variable, "value", variable)
+
+
+def global_seed_variables() -> list[Any]:
+    """The state of Keras' global seed generator, when one was made.
+
+    Ops called without a seed draw from it (``keras.random.*``); a backup
+    keeps it so a resumed run draws the same numbers.
+    """
+    from keras.src.random import seed_generator
+
+    generator = getattr(seed_generator, "global_seed_generator", None)
+    if generator is None:
+        return []
+    return [generator().state]

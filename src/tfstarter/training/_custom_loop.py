@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from tfstarter.errors import DataError
 from tfstarter.training import _compat
+from tfstarter.training._backup_plan import BackupPlan, position_of
 from tfstarter.training._dispatch import (
     PREDICT_BATCH_HOOKS,
     TEST_BATCH_HOOKS,
@@ -79,8 +80,19 @@ class CustomLoop:
         validation_steps: int | None,
         validation_freq: int | Sequence[int],
         verbose: Any,
+        backups: BackupPlan | None = None,
+        callbacks: keras.callbacks.CallbackList | None = None,
+        finish: bool = True,
     ) -> keras.callbacks.History:
-        """Train; return the `keras.callbacks.History` (also ``model.history``)."""
+        """Train; return the `keras.callbacks.History` (also ``model.history``).
+
+        With ``backups``, a backup of this run found in its folder is resumed
+        from (the epoch, the batch, every variable, the data stream and the
+        callbacks' state), and new backups are written as the plan says.
+        ``callbacks`` (a prepared `CallbackList`) and ``finish=False`` let
+        the fit loop run a resumed epoch's rest here and go on in
+        ``model.fit``.
+        """
         model = self.model
         epochs = _compat.capped_epochs(epochs)
         epoch_iterator = self._epochs(run, dataset, TRAIN_BATCH_HOOKS, steps_per_epoch)
@@ -89,31 +101,53 @@ class CustomLoop:
             if validation is not None
             else None
         )
-        callbacks = callback_list(
-            run.callbacks,
-            model,
-            verbose=verbose,
-            steps=epoch_iterator.num_batches,
-            epochs=epochs,
-            history=True,
-        )
+        if callbacks is None:
+            callbacks = callback_list(
+                run.callbacks,
+                model,
+                verbose=verbose,
+                steps=epoch_iterator.num_batches,
+                epochs=epochs,
+                history=True,
+            )
         compiled = self.engine.compiled(run)
         watch = run.watch
+        restored = backups.load() if backups is not None else None
 
         model.stop_training = False
         callbacks.on_train_begin()
         start = _compat.initial_epoch_override(model) or initial_epoch
         per_epoch = epoch_iterator.num_batches or 0
-        train = compiled.train.function(
-            epoch_iterator, max(epochs - start, 0) * per_epoch
-        )
+        # The whole run's length (not what is left of it), so that a resumed
+        # run makes the same XLA choice as the run it resumes.
+        train = compiled.train.function(epoch_iterator, epochs * per_epoch)
+        trained = 0
+        resume_at = 0
+        if restored is not None:
+            position = restored.position
+            start, resume_at, trained = position.epoch, position.batch, position.trained
+            epoch_iterator.restore(
+                iterators=position.iterators,
+                read=position.read,
+                seen=position.seen,
+                held=position.held,
+                batch=position.batch,
+            )
+            if resume_at == 0:
+                restored.apply(callbacks.callbacks)
         training_logs: dict[str, Any] | None = None
         logs: Any = {}
         for epoch in range(start, epochs):
             model.reset_metrics()
             if watch is not None:
-                watch.reset()
+                watch.reset(resume_at)
             callbacks.on_epoch_begin(epoch)
+            if resume_at and restored is not None:
+                # Mid-epoch: the hooks of the epoch's start ran as they did
+                # then; now every variable and callback goes back to how the
+                # backup found them (the metrics' running state included).
+                restored.apply(callbacks.callbacks)
+            resume_at = 0
             for call, iterator in epoch_iterator.epoch():
                 callbacks.on_train_batch_begin(call.begin)
                 step_logs = train(iterator, call)
@@ -124,6 +158,15 @@ class CustomLoop:
                 callbacks.on_train_batch_end(call.end, logs)
                 if watch is not None and watch.tripped():
                     watch.check(epoch)
+                trained += call.steps or 0
+                if backups is not None:
+                    done = call.begin + (call.steps or 0)
+                    backups.after_call(
+                        position_of(
+                            epoch_iterator, epoch=epoch, batch=done, trained=trained
+                        ),
+                        callbacks.callbacks,
+                    )
                 if model.stop_training:
                     break
             epoch_logs = _compat.metrics_result_or_logs(model, logs)
@@ -135,11 +178,19 @@ class CustomLoop:
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, epoch_logs)
             training_logs = epoch_logs
+            if backups is not None:
+                backups.after_epoch(
+                    position_of(
+                        epoch_iterator, epoch=epoch + 1, batch=0, trained=trained
+                    ),
+                    callbacks.callbacks,
+                )
             if model.stop_training:
                 break
-        if isinstance(model.optimizer, keras.optimizers.Optimizer) and epochs > 0:
-            model.optimizer.finalize_variable_values(model.trainable_weights)
-        callbacks.on_train_end(logs=training_logs)
+        if finish:
+            if isinstance(model.optimizer, keras.optimizers.Optimizer) and epochs > 0:
+                model.optimizer.finalize_variable_values(model.trainable_weights)
+            callbacks.on_train_end(logs=training_logs)
         history: keras.callbacks.History = model.history
         return history
 

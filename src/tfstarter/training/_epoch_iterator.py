@@ -137,6 +137,9 @@ class EpochIterator:
         self._num_batches = self._length
         self._iterator: Any = None
         self._seen = 0
+        self._read = 0
+        self._iterators = 0
+        self._start = 0
 
     @property
     def num_batches(self) -> int | None:
@@ -154,6 +157,43 @@ class EpochIterator:
         self._num_batches = self._length
         self._seen = 0
 
+    def _new_iterator(self) -> Any:
+        self._iterators += 1
+        self._read = 0
+        return self._make_iterator(self.dataset)
+
+    def state(self) -> tuple[int, int, int, bool]:
+        """``(iterators made, batches read from the newest, its count, held)``.
+
+        What a backup needs to put the data stream back where it was: see
+        `restore`.
+        """
+        return self._iterators, self._read, self._seen, self._iterator is not None
+
+    def restore(
+        self, *, iterators: int, read: int, seen: int, held: bool, batch: int
+    ) -> None:
+        """Put the data stream back where `state` said; the epoch goes on at ``batch``.
+
+        Iterators are made (and dropped) as often as before, so a pipeline
+        that draws a new order every time it is iterated (a seeded
+        ``shuffle``, `tfstarter.data`'s pipelines) gets to the same order;
+        the iterator that was being read is made again and the batches
+        already read are skipped.
+        """
+        for _ in range(iterators - 1 if held else iterators):
+            self._make_iterator(self.dataset)
+        self._iterators = iterators
+        self._iterator = None
+        if held:
+            iterator = self._make_iterator(self.dataset)
+            for _ in range(read):
+                next(iterator)
+            self._iterator = iterator
+        self._read = read
+        self._seen = seen
+        self._start = batch
+
     def _call(self, begin: int) -> Call:
         per_call = self.steps_per_execution
         end = begin + per_call - 1
@@ -168,23 +208,26 @@ class EpochIterator:
         """Yield ``(call, iterator)`` for each compiled call of one epoch."""
         per_call = self.steps_per_execution
         steps = self.steps_per_epoch or self._num_batches or -1
+        start, self._start = self._start, 0
         if steps > 0:
-            if self._iterator is None or self.steps_per_epoch is None:
-                self._iterator = self._make_iterator(self.dataset)
+            resumed = start > 0 and self._iterator is not None
+            if not resumed and (self._iterator is None or self.steps_per_epoch is None):
+                self._iterator = self._new_iterator()
                 self._seen = 0
-            for begin in range(0, steps, per_call):
+            for begin in range(start, steps, per_call):
                 if self._num_batches and self._seen >= self._num_batches:
                     if self.steps_per_epoch:
                         warnings.warn(_RAN_OUT, stacklevel=2)
                     break
                 call = self._call(begin)
                 self._seen += per_call
+                self._read += call.steps or 0
                 yield call, self._iterator
             if self._num_batches and self._seen >= self._num_batches:
                 self._iterator = None
                 self._seen = 0
             return
-        iterator = self._make_iterator(self.dataset)
+        iterator = self._new_iterator()
         begin = 0
         while True:
             self._seen = begin + per_call

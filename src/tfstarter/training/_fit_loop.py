@@ -18,6 +18,9 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfstarter.training._backup import Position, Restored
+from tfstarter.training._backup_plan import BackupPlan
+from tfstarter.training._custom_loop import CustomLoop
 from tfstarter.training._dispatch import (
     PREDICT_BATCH_HOOKS,
     TEST_BATCH_HOOKS,
@@ -90,13 +93,35 @@ class FitLoop:
         validation_steps: int | None,
         validation_freq: int | Sequence[int],
         verbose: Any,
+        backups: BackupPlan | None = None,
     ) -> keras.callbacks.History:
-        """Train with ``model.fit``; return its `keras.callbacks.History`."""
+        """Train with ``model.fit``; return its `keras.callbacks.History`.
+
+        With ``backups``: a backup taken at the end of an epoch resumes in
+        ``model.fit`` itself (``initial_epoch``, the data's earlier epochs
+        drawn again so the next one gets its own order); one taken inside an
+        epoch runs the rest of that epoch with the custom loop's machinery
+        (the same step, hooks and validation) and goes on in ``model.fit``.
+        """
         # model.fit runs validation with the same steps_per_execution, so the
         # validation hooks count as well.
         hooks = TRAIN_BATCH_HOOKS + (TEST_BATCH_HOOKS if validation is not None else ())
         steps_per_execution = self._steps_per_execution(run, hooks, steps_per_epoch)
-        callbacks = run.callbacks + self.engine.guard(run)
+        if backups is None:
+            callbacks: Any = run.callbacks + self.engine.guard(run)
+            initial = initial_epoch
+        else:
+            callbacks, initial = self._resume(
+                run,
+                dataset,
+                backups,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                validation=validation,
+                validation_steps=validation_steps,
+                validation_freq=validation_freq,
+                verbose=verbose,
+            )
         with self._installed(run, steps_per_execution):
             history: keras.callbacks.History = self.model.fit(
                 dataset,
@@ -106,11 +131,73 @@ class FitLoop:
                 validation_data=validation,
                 validation_steps=validation_steps,
                 validation_freq=validation_freq,
-                initial_epoch=initial_epoch,
+                initial_epoch=initial,
                 steps_per_epoch=steps_per_epoch,
                 shuffle=False,
             )
         return history
+
+    def _resume(
+        self,
+        run: Run,
+        dataset: tf.data.Dataset,
+        backups: BackupPlan,
+        *,
+        epochs: int,
+        initial_epoch: int,
+        validation: tf.data.Dataset | None,
+        validation_steps: int | None,
+        validation_freq: int | Sequence[int],
+        verbose: Any,
+    ) -> tuple[keras.callbacks.CallbackList, int]:
+        """The callbacks ``model.fit`` runs with backups, and its first epoch.
+
+        A resumed epoch's rest runs here first (see `fit`).
+        """
+        model = self.model
+        batches = int(dataset.cardinality())
+        callbacks = _Continued(
+            [*run.callbacks, *self.engine.guard(run)],
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=model,
+            verbose=verbose,
+            epochs=epochs,
+            steps=batches,
+        )
+        restored = backups.load()
+        start = initial_epoch
+        trained = 0
+        if restored is not None:
+            position = restored.position
+            start, trained = position.epoch, position.trained
+            if position.batch:
+                CustomLoop(self.engine).fit(
+                    run,
+                    dataset,
+                    epochs=min(start + 1, epochs),
+                    initial_epoch=start,
+                    steps_per_epoch=None,
+                    validation=validation,
+                    validation_steps=validation_steps,
+                    validation_freq=validation_freq,
+                    verbose=verbose,
+                    backups=backups,
+                    callbacks=callbacks,
+                    finish=False,
+                )
+                callbacks.started = True
+                start += 1
+                trained += batches - position.batch
+                restored = None
+            else:
+                # model.fit makes one iterator per epoch: make the earlier
+                # epochs' again, so epoch `start` draws its own order.
+                for _ in range(position.iterators):
+                    iter(dataset)
+        writer = _BackupWriter(backups, restored, callbacks, batches, trained)
+        callbacks.append(writer)
+        return callbacks, start
 
     def evaluate(
         self, run: Run, dataset: tf.data.Dataset, *, steps: int | None, verbose: Any
@@ -136,3 +223,87 @@ class FitLoop:
             return self.model.predict(
                 dataset, steps=steps, verbose=verbose, callbacks=run.callbacks
             )
+
+
+class _Continued(keras.callbacks.CallbackList):  # type: ignore[misc]
+    """A `CallbackList` whose ``on_train_begin`` ran already (a resumed epoch).
+
+    ``model.fit`` calls ``on_train_begin`` again; callbacks must not reset
+    the state the resumed epoch left.
+    """
+
+    started = False
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        """Begin once per ``Trainer.fit``."""
+        if self.started:
+            return
+        super().on_train_begin(logs)
+
+
+class _BackupWriter(keras.callbacks.Callback):  # type: ignore[misc]
+    """Writes ``model.fit``'s backups, and puts a backup back when it begins.
+
+    It is the last callback, so the others' state at each backup is final.
+
+    Args:
+        backups: the run's backup plan.
+        restored: a backup taken at an epoch's end to put back, or None.
+        callbacks: the run's `CallbackList` (whose states are backed up).
+        batches: batches per epoch.
+        trained: batches the run trained before this ``model.fit``.
+    """
+
+    _tfstarter_quiet = True
+
+    def __init__(
+        self,
+        backups: BackupPlan,
+        restored: Restored | None,
+        callbacks: keras.callbacks.CallbackList,
+        batches: int,
+        trained: int,
+    ) -> None:
+        super().__init__()
+        self._backups = backups
+        self._restored = restored
+        self._callbacks = callbacks
+        self._batches = batches
+        self._trained = trained
+        self._epoch = 0
+        self._done = 0
+
+    def on_train_begin(self, logs: Any = None) -> None:
+        """Put an end-of-epoch backup back, after every callback began."""
+        if self._restored is not None:
+            self._restored.apply(self._callbacks.callbacks)
+            self._restored = None
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        """Count the epoch's batches from 0."""
+        self._epoch = epoch
+        self._done = 0
+
+    def _position(self, epoch: int, batch: int, held: bool) -> Position:
+        return Position(
+            epoch=epoch,
+            batch=batch,
+            iterators=self._epoch + 1,
+            read=self._done,
+            seen=self._done,
+            held=held,
+            trained=self._trained,
+        )
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        """Write a backup if one is due (``batch`` is Keras' end index)."""
+        done = min(batch + 1, self._batches)
+        self._trained += done - self._done
+        self._done = done
+        position = self._position(self._epoch, done, held=True)
+        self._backups.after_call(position, self._callbacks.callbacks)
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        """Write the end-of-epoch backup."""
+        position = self._position(epoch + 1, 0, held=False)
+        self._backups.after_epoch(position, self._callbacks.callbacks)

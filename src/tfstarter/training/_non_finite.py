@@ -185,9 +185,9 @@ class NonFiniteWatch:
         self._variable.assign(tf.where(bad, index, self._variable))
         self._value.assign(tf.where(bad, tf.cast(loss, tf.float32), self._value))
 
-    def reset(self) -> None:
-        """Start counting batches from 0 (at the start of an epoch)."""
-        self._batch.assign(0)
+    def reset(self, batch: int = 0) -> None:
+        """Start counting batches from ``batch`` (0 at the start of an epoch)."""
+        self._batch.assign(batch)
         self._first.assign(-1)
 
     def tripped(self) -> bool:

@@ -9,6 +9,7 @@ loop (``_custom_loop.py``). Everything else lives in those parts.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfstarter._checks import (
+    check_bool,
     check_non_negative_int,
     check_number_in_range,
     check_positive_int,
@@ -31,6 +33,8 @@ from tfstarter.data._labels import (
 from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
 from tfstarter.training import _compat
 from tfstarter.training._accumulation import configure_accumulation
+from tfstarter.training._backup import RunBackup, fingerprint
+from tfstarter.training._backup_plan import BackupEvery, BackupPlan
 from tfstarter.training._callbacks import check_callbacks
 from tfstarter.training._clipping import configure_clipping
 from tfstarter.training._custom_loop import CustomLoop
@@ -54,6 +58,7 @@ from tfstarter.training._options import (
     StepsPerExecution,
     TrainerOptions,
 )
+from tfstarter.training._preemption import catching_signals
 from tfstarter.training._validation import check_validation_freq
 from tfstarter.training.xla import XlaStatus
 
@@ -311,6 +316,9 @@ class Trainer:
         validation_freq: int | Sequence[int] = 1,
         seed: int | None = None,
         non_finite: str = "raise",
+        backup_dir: str | os.PathLike[str] | None = None,
+        backup_every: BackupEvery = "epoch",
+        keep_backup: bool = False,
     ) -> keras.callbacks.History:
         """Train the model; the arguments of ``model.fit``, with its meaning.
 
@@ -349,6 +357,16 @@ class Trainer:
                 seed, `keras.utils.set_random_seed`).
             non_finite: what to do with array rows holding NaN or Inf:
                 ``"raise"`` a `DataError` (default) or ``"drop"`` them.
+            backup_dir: a folder for backups of this run. If it holds one,
+                training goes on from it exactly where it was (epoch, batch,
+                every variable, random generators, data order, callbacks'
+                state, History): kill the run at any time and run the same
+                command again. SIGTERM and SIGINT then write a backup before
+                they stop the run. See the training guide.
+            backup_every: ``"epoch"`` (default) or ``N``: a backup every ``N``
+                batches (at the end of the compiled call that reaches it).
+            keep_backup: keep the backup folder once training has finished
+                (by default it is removed then).
 
         Returns:
             The `keras.callbacks.History` (also ``model.history``).
@@ -443,8 +461,25 @@ class Trainer:
         self._engine.build(dataset.element_spec)
         require_loss(self._model, action="fit")
         run = self._engine.run(user_callbacks, training=True)
-        with self._engine.scope(), _data_errors():
-            return self._loop.fit(
+        backups = (
+            None
+            if backup_dir is None
+            else self._backups(
+                backup_dir,
+                backup_every,
+                keep_backup,
+                dataset=dataset,
+                steps_per_epoch=steps_per_epoch,
+            )
+        )
+        with (
+            self._engine.scope(),
+            _data_errors(),
+            catching_signals(backups is not None) as preemption,
+        ):
+            if backups is not None:
+                backups.preemption = preemption
+            history = self._loop.fit(
                 run,
                 dataset,
                 epochs=epochs,
@@ -454,7 +489,46 @@ class Trainer:
                 validation_steps=validation_steps,
                 validation_freq=validation_freq,
                 verbose=verbose,
+                backups=backups,
             )
+        if backups is not None:
+            backups.finished()
+        return history
+
+    def _backups(
+        self,
+        directory: str | os.PathLike[str],
+        every: object,
+        keep: object,
+        *,
+        dataset: tf.data.Dataset,
+        steps_per_epoch: int | None,
+    ) -> BackupPlan:
+        """The backup plan of a ``fit`` with ``backup_dir``, checked."""
+        if every != "epoch":
+            every = check_positive_int("backup_every", every)
+        keep = check_bool("keep_backup", keep)
+        if int(dataset.cardinality()) == tf.data.UNKNOWN_CARDINALITY:
+            raise ConfigError(
+                "`backup_dir` needs training data of known length, to put the "
+                "data stream back where it was; this one's length is unknown (a "
+                "generator, or a filtered dataset). Declare it with "
+                "dataset.apply(tf.data.experimental.assert_cardinality(n))."
+            )
+        if self.loop == "fit" and steps_per_epoch is not None:
+            raise ConfigError(
+                "`backup_dir` with `steps_per_epoch` in loop='fit': Keras' "
+                "model.fit carries its data iterator from epoch to epoch and "
+                "cannot start it again part-way. Use loop='custom' (which resumes "
+                "such runs exactly), or drop steps_per_epoch."
+            )
+        backup = RunBackup(
+            directory,
+            model=self._model,
+            identity=fingerprint(self._model, dataset.element_spec, steps_per_epoch),
+            strategy=self._strategy,
+        )
+        return BackupPlan(backup, every, keep=keep)
 
     def evaluate(
         self,
