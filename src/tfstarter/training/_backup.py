@@ -36,6 +36,7 @@ import os
 import pickle
 import random
 import shutil
+import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -187,6 +188,26 @@ def fingerprint(
     }
 
 
+class _Meta(tf.train.experimental.PythonState):  # type: ignore[misc]
+    """The backup's Python-side state, written inside the checkpoint itself.
+
+    Not a variable: under a multi-worker strategy a string variable would be
+    mirrored, which collective ops cannot do; this is plain bytes in the same
+    atomic checkpoint.
+    """
+
+    def __init__(self) -> None:
+        self.value = b""
+
+    def serialize(self) -> bytes:
+        """The bytes to write."""
+        return self.value
+
+    def deserialize(self, string_value: bytes) -> None:
+        """Take the bytes read."""
+        self.value = string_value
+
+
 def _chief(strategy: Any) -> tuple[bool, int]:
     """Whether this process writes the real backup, and its task index."""
     if strategy is None:
@@ -219,8 +240,8 @@ class RunBackup:
         self.model = model
         chief, task = _chief(strategy)
         self.chief = chief
-        self._write_to = self.directory if chief else self.directory / f".worker-{task}"
-        self._meta = tf.Variable(b"", dtype=tf.string, trainable=False, name="meta")
+        self._task = task
+        self._meta = _Meta()
         self._checkpoint = tf.train.Checkpoint(**self._groups(), meta=self._meta)
         self._manager: tf.train.CheckpointManager | None = None
 
@@ -239,11 +260,10 @@ class RunBackup:
             for name, values in groups.items()
         }
 
-    @property
-    def manager(self) -> tf.train.CheckpointManager:
-        if self._manager is None:
+    def _manager_for(self, folder: Path) -> tf.train.CheckpointManager:
+        if self._manager is None or Path(self._manager.directory) != folder:
             self._manager = tf.train.CheckpointManager(
-                self._checkpoint, str(self._write_to), max_to_keep=KEEP
+                self._checkpoint, str(folder), max_to_keep=KEEP
             )
         return self._manager
 
@@ -286,9 +306,9 @@ class RunBackup:
         )
 
     def _read_meta(self, path: str) -> dict[str, Any]:
-        reader = tf.train.Checkpoint(meta=tf.Variable(b"", dtype=tf.string))
-        reader.read(path).expect_partial()
-        meta: dict[str, Any] = pickle.loads(reader.meta.numpy())
+        holder = _Meta()
+        tf.train.Checkpoint(meta=holder).read(path).expect_partial()
+        meta: dict[str, Any] = pickle.loads(holder.value)
         # Reading every tensor once makes a damaged data file fail here, not
         # half-way through putting the variables back.
         tf.train.load_checkpoint(path).get_variable_to_shape_map()
@@ -319,11 +339,17 @@ class RunBackup:
             "callbacks": [_callback_state(cb) for cb in _stateful(callbacks)],
             "generators": {"numpy": np.random.get_state(), "python": random.getstate()},
         }
-        self._meta.assign(pickle.dumps(meta, protocol=4))
-        self.manager.save(checkpoint_number=position.trained)
-        if not self.chief:
-            shutil.rmtree(self._write_to, ignore_errors=True)
-            self._manager = None
+        self._meta.value = pickle.dumps(meta, protocol=4)
+        if self.chief:
+            self._manager_for(self.directory).save(checkpoint_number=position.trained)
+            return
+        # Every worker takes part in saving (the variables may be
+        # synchronised on read); only the chief's copy is kept.
+        scratch = Path(tempfile.mkdtemp(prefix=f"tfstarter-backup-worker{self._task}-"))
+        try:
+            self._manager_for(scratch).save(checkpoint_number=position.trained)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def remove(self) -> None:
         """Delete the backup folder (after a run that finished)."""

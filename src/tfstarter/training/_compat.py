@@ -10,8 +10,9 @@ else. ``tests/training/test_compat.py`` pins them on the installed Keras.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import keras
@@ -341,3 +342,37 @@ def global_seed_variables() -> list[Any]:
     if generator is None:
         return []
     return [generator().state]
+
+
+def multi_worker(strategy: Any) -> bool:
+    """Whether ``strategy`` spans several worker processes.
+
+    Examples:
+        >>> multi_worker(None)
+        False
+    """
+    import tensorflow as tf
+
+    return bool(
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and strategy.extended._in_multi_worker_mode()
+    )
+
+
+@contextlib.contextmanager
+def strategy_forgotten(model: Any) -> Iterator[None]:
+    """Let ``model.fit`` run under a multi-worker strategy (Keras 3.15).
+
+    Keras' ``fit`` first builds the model from one batch averaged over the
+    workers with ``strategy.reduce`` on the whole ``(x, y)`` structure,
+    which TensorFlow's collective reduce refuses with more than one worker.
+    Keras skips that step for a model it believes was made outside any
+    strategy; the Trainer has built the model already, and ``fit`` runs
+    inside ``strategy.scope()``, where Keras finds the strategy again.
+    """
+    saved = getattr(model, "_distribute_strategy", None)
+    model._distribute_strategy = None
+    try:
+        yield
+    finally:
+        model._distribute_strategy = saved

@@ -18,6 +18,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from tfstarter.training import _compat
 from tfstarter.training._backup import Position, Restored
 from tfstarter.training._backup_plan import BackupPlan
 from tfstarter.training._custom_loop import CustomLoop
@@ -56,12 +57,22 @@ class FitLoop:
         cached = self._functions.get(key, (None, None, None))
         for name, function in zip(_FUNCTIONS, cached, strict=True):
             setattr(model, name, function)
+        multi_worker = _compat.multi_worker(self.engine.strategy)
         for name in _STEPS:
-            setattr(model, name, getattr(run.step, name.removesuffix("_step")))
+            step = getattr(run.step, name.removesuffix("_step"))
+            if multi_worker and name != "predict_step":
+                step = _rank_one_logs(step)
+            setattr(model, name, step)
         model.steps_per_execution = steps_per_execution
         model.jit_compile = self.engine.xla.whole_step_always
+        forgotten = (
+            _compat.strategy_forgotten(model)
+            if multi_worker
+            else contextlib.nullcontext()
+        )
         try:
-            yield
+            with forgotten:
+                yield
         finally:
             self._functions[key] = tuple(getattr(model, name) for name in _FUNCTIONS)
             for name in _STEPS:
@@ -196,7 +207,9 @@ class FitLoop:
                 for _ in range(position.iterators):
                     iter(dataset)
         writer = _BackupWriter(backups, restored, callbacks, batches, trained)
-        callbacks.append(writer)
+        writer.set_model(model)
+        writer.set_params(callbacks.params)
+        callbacks.callbacks.append(writer)
         return callbacks, start
 
     def evaluate(
@@ -223,6 +236,20 @@ class FitLoop:
             return self.model.predict(
                 dataset, steps=steps, verbose=verbose, callbacks=run.callbacks
             )
+
+
+def _rank_one_logs(step: Any) -> Any:
+    """``step`` with logs of shape ``[1]`` (Keras 3.15 under several workers).
+
+    ``model.fit`` averages every step's logs over the workers with
+    ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars
+    (keras-team/keras #20585); logs of shape ``[1]`` reduce to the mean.
+    """
+
+    def run(data: Any) -> Any:
+        return {key: tf.reshape(value, [1]) for key, value in step(data).items()}
+
+    return run
 
 
 class _Continued(keras.callbacks.CallbackList):  # type: ignore[misc]

@@ -148,6 +148,13 @@ class Step:
             self._apply(gradients, variables)
             return tf.constant(True)
 
+        if tf.distribute.has_strategy():
+            # Every replica (and worker) must take the same branch: the
+            # update all-reduces the gradients.
+            refused = tf.distribute.get_replica_context().all_reduce(
+                tf.distribute.ReduceOp.SUM, tf.cast(tf.logical_not(allowed), tf.int32)
+            )
+            allowed = tf.equal(refused, 0)
         if not tf.distribute.has_strategy() or _compat.no_merge_call():
             tf.cond(allowed, apply, skip)
             return
