@@ -1,4 +1,4 @@
-"""Train a tiny classifier with ``tfs.Trainer`` under `auto_strategy()`; save the weights.
+"""Train a tiny classifier with ``tfs.Trainer`` under `auto_strategy()`; save it.
 
 The same script is the single-process reference (no ``TF_CONFIG``) and every
 worker of a run through the launcher::
