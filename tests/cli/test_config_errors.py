@@ -190,7 +190,7 @@ def test_print_config_shows_the_resolved_config(
     assert printed["fit"]["epochs"] == 7
     assert printed["data"]["batch_size"] == 32
     assert printed["data"]["validation_split"] == 0.1
-    assert printed["trainer"]["jit_compile"] is False
+    assert printed["trainer"]["jit_compile"] == "auto"
     assert not (config.parent / "runs").exists()
 
 

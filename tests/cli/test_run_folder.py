@@ -104,7 +104,7 @@ def test_config_yaml_is_resolved(regression_run: Any) -> None:
     assert config["data"]["batch_size"] == 32  # the default, written out
     assert config["model"]["class_path"] == "tfstarter.models.dense"
     assert config["model"]["init_args"]["hidden"] == [8]
-    assert config["trainer"]["jit_compile"] is False
+    assert config["trainer"]["jit_compile"] == "auto"
     assert "quiet" not in config and "config" not in config
 
 

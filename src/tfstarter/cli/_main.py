@@ -55,6 +55,8 @@ def _run(command: str, config: Any, parsers: dict[str, Any], args: list[str]) ->
                 end="",
             )
             return 0
+        if options.resume:
+            options = _resumed(parsers["train"], options)
         path = train(
             parsers["train"],
             options,
@@ -79,6 +81,17 @@ def _run(command: str, config: Any, parsers: dict[str, Any], args: list[str]) ->
     else:
         print(f"report: {commands.report(folder)}")
     return 0
+
+
+def _resumed(parser: Any, options: Any) -> Any:
+    """The saved config of the run ``--resume`` names, with the output flags given."""
+    from tfstarter.cli._run_folder import RunFolder
+
+    folder = RunFolder.unfinished(options.resume)
+    saved = parser.parse_path(str(folder.config))
+    for flag in ("verbose", "quiet", "resume"):
+        saved[flag] = options[flag]
+    return saved
 
 
 def _evaluation_data(parser: Any, folder: Any, args: list[str]) -> Any:

@@ -37,12 +37,7 @@ EXPORT_FROM_RUN = frozenset(
 )
 """`bundle` arguments the command fills in from the run."""
 
-DETERMINISTIC_DEFAULTS = {"trainer.jit_compile": False}
-"""Trainer defaults the command changes so that a saved config repeats its run
-bit for bit: ``jit_compile="auto"`` picks XLA by timing, which can differ from
-run to run."""
-
-CLI_ONLY = ("config", "print_config", "quiet", "verbose", "__path__")
+CLI_ONLY = ("config", "print_config", "quiet", "verbose", "resume", "__path__")
 """Options that steer the command and are not saved in a run's config.yaml."""
 
 
@@ -81,7 +76,7 @@ def train_parser() -> ArgumentParser:
         ...     ["--model=tfstarter.models.dense", "--fit.epochs=2", "--seed=3"]
         ... )
         >>> config.fit.epochs, config.seed, config.trainer.jit_compile
-        (2, 3, False)
+        (2, 3, 'auto')
     """
     import keras
 
@@ -124,6 +119,13 @@ def train_parser() -> ArgumentParser:
         help="The folder that holds the runs.",
     )
     parser.add_argument(
+        "--resume",
+        type=str | None,
+        default=None,
+        help="Go on with a run that was stopped (killed, or SIGTERM), from its "
+        "backup: RUNS_DIR/NAME/version_N. Its saved config is used.",
+    )
+    parser.add_argument(
         "--seed",
         type=int,
         default=0,
@@ -153,7 +155,6 @@ def train_parser() -> ArgumentParser:
     parser.add_function_arguments(
         tfs.export.bundle, "export", skip=set(EXPORT_FROM_RUN)
     )
-    parser.set_defaults(DETERMINISTIC_DEFAULTS)
     return parser
 
 

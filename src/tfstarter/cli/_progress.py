@@ -116,6 +116,10 @@ class Progress(keras.callbacks.Callback):  # type: ignore[misc]
         True
     """
 
+    batch_hooks_per_call = True
+    """One update per compiled call is enough (as for Keras' progress bar), so
+    the Trainer keeps running several steps per call."""
+
     def __init__(
         self,
         *,

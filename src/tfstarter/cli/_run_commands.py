@@ -45,7 +45,8 @@ def evaluate(folder: RunFolder, data: Any) -> dict[str, float]:
     trainer = tfs.Trainer(_model(folder), jit_compile=False)
     batch = int(data.batch_size or 256)
     test = tfs.data.from_arrays(run_data.x_test, run_data.y_test, batch_size=batch)
-    return trainer.evaluate(test, verbose=0)
+    results: dict[str, float] = trainer.evaluate(test, verbose=0)
+    return results
 
 
 def predict(folder: RunFolder, source: str, output: str, *, batch_size: int) -> int:

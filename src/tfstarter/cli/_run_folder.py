@@ -121,6 +121,34 @@ class RunFolder:
         return self.path / "env.json"
 
     @property
+    def backup(self) -> Path:
+        """``backup/``: the backups of a run under way (removed when it ends)."""
+        return self.path / "backup"
+
+    @classmethod
+    def unfinished(cls, path: str | os.PathLike[str]) -> RunFolder:
+        """Return the run folder at ``path`` to resume, checking that it can be.
+
+        Raises:
+            ConfigError: if ``path`` holds no ``config.yaml``, or the run has
+                finished (its ``run.json`` is written).
+        """
+        folder = cls(Path(path))
+        if not folder.config.is_file():
+            raise ConfigError(
+                f"--resume {os.fspath(path)!r}: not a run folder (no config.yaml). "
+                f"Pass the folder of a run that was stopped, such as "
+                f"runs/NAME/version_0."
+            )
+        if folder.summary.is_file():
+            raise ConfigError(
+                f"--resume {os.fspath(path)!r}: that run has finished (its run.json "
+                f"is written); there is nothing to resume. Start a new run with "
+                f"--config {os.fspath(folder.config)}."
+            )
+        return folder
+
+    @property
     def metrics(self) -> Path:
         """``metrics.csv``."""
         return self.path / "metrics.csv"

@@ -128,6 +128,10 @@ class FitConfig:
         early_stopping: stop early when validation stops improving; ``null``
             trains every epoch.
         tensorboard: write TensorBoard logs to the run's ``tensorboard/``.
+        backup_every: write a backup to the run's ``backup/`` at the end of
+            every epoch (``epoch``), or every ``N`` batches; ``null``: none.
+            ``tfstarter train --resume RUN`` goes on from it after a kill,
+            ending exactly where an uninterrupted run would.
     """
 
     epochs: int | None = None
@@ -137,3 +141,4 @@ class FitConfig:
     shift: int | None = None
     early_stopping: EarlyStoppingConfig | None = None
     tensorboard: bool = True
+    backup_every: Literal["epoch"] | int | None = "epoch"

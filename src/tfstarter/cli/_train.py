@@ -87,41 +87,26 @@ def saved_yaml(parser: Any, config: Any) -> str:
     return text
 
 
-def trainer_options(
-    config: Any, callbacks: Sequence[keras.callbacks.Callback] = ()
-) -> dict[str, Any]:
+def trainer_options(config: Any) -> dict[str, Any]:
     """Return the `Trainer` keyword arguments of a config.
 
-    ``steps_per_execution="auto"`` is decided as the Trainer would decide it
-    without the progress line: one step per compiled call if another of
-    ``callbacks`` listens to the batch hooks (a per-batch learning-rate
-    schedule), else several. The progress line itself is content with one
-    update per compiled call, as Keras' progress bar is, so it must not cost
-    the fast path.
+    The progress line says it is content with one update per compiled call
+    (``batch_hooks_per_call``), as Keras' progress bar is, so under
+    ``steps_per_execution="auto"`` the Trainer keeps its fast path.
     """
     import tfstarter as tfs
-    from tfstarter.training._callbacks import TRAIN_BATCH_HOOKS
-    from tfstarter.training._executions import batch_hooks_heard
 
-    options = config_kwargs(
-        tfs.Trainer, config.trainer.as_dict(), skip=TRAINER_FROM_MODEL
-    )
-    if options.get("steps_per_execution") == "auto":
-        others = [c for c in callbacks if not isinstance(c, Progress)]
-        heard = batch_hooks_heard(others, TRAIN_BATCH_HOOKS)
-        options["steps_per_execution"] = (
-            1 if heard else tfs.training.AUTO_STEPS_PER_EXECUTION
-        )
-    return options
+    return config_kwargs(tfs.Trainer, config.trainer.as_dict(), skip=TRAINER_FROM_MODEL)
 
 
 def _callbacks(
-    config: Any, folder: RunFolder, data: RunData, *, quiet: bool
+    config: Any, folder: RunFolder, data: RunData, *, quiet: bool, resume: bool
 ) -> list[keras.callbacks.Callback]:
     callbacks: list[keras.callbacks.Callback] = [
         *run_recipe(config).callbacks(),
         EpochExtras(),
-        keras.callbacks.CSVLogger(str(folder.metrics)),
+        # A resumed run goes on writing the rows of the epochs it trains.
+        keras.callbacks.CSVLogger(str(folder.metrics), append=resume),
     ]
     if config["fit.tensorboard"]:
         callbacks.append(
@@ -195,9 +180,13 @@ def train(
     data = load_data(
         config.data.clone(), seed=seed, validation_split=config["data.validation_split"]
     )
-    folder = RunFolder.create(config.runs_dir, config.name)
-    write_text(folder.config, saved_yaml(parser, config))
-    write_json(folder.env, environment(seed=seed, argv=argv))
+    resume = config.get("resume")
+    if resume:
+        folder = RunFolder.unfinished(resume)
+    else:
+        folder = RunFolder.create(config.runs_dir, config.name)
+        write_text(folder.config, saved_yaml(parser, config))
+        write_json(folder.env, environment(seed=seed, argv=argv))
 
     model = build_model(
         config.model.as_dict(),
@@ -205,8 +194,8 @@ def train(
         seed=seed,
         normalize=bool(config["data.normalize"]),
     )
-    callbacks = _callbacks(config, folder, data, quiet=quiet)
-    trainer = tfs.Trainer(model, **trainer_options(config, callbacks))
+    callbacks = _callbacks(config, folder, data, quiet=quiet, resume=bool(resume))
+    trainer = tfs.Trainer(model, **trainer_options(config))
     batch_size = int(config["data.batch_size"])
     recipe = dataclasses.replace(run_recipe(config), validation_split=0.0)
     train_ds, _ = recipe.datasets(data.x_train, data.y_train, seed=seed)
@@ -223,12 +212,15 @@ def train(
         flush=True,
     )
     start = time.perf_counter()
+    every = config["fit.backup_every"]
     history = trainer.fit(
         train_ds,
         validation_data=validation,
         epochs=int(config["fit.epochs"]),
         callbacks=callbacks,
         verbose=0,
+        backup_dir=None if every is None else folder.backup,
+        backup_every="epoch" if every is None else every,
     )
     train_seconds = time.perf_counter() - start
     epochs_run = len(history.history.get("loss", []))

@@ -33,6 +33,16 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
 
     Under a distribution strategy the values are those of the first replica.
 
+    Attributes:
+        batch_hooks_per_call: ``False`` (default): a callback whose batch
+            hooks do something makes ``steps_per_execution="auto"`` run one
+            step per compiled call, so it sees every batch, as under
+            ``model.fit``. Set it to ``True`` on a callback that is content
+            with one call of its batch hooks per compiled call (with the
+            index of the call's last batch, as Keras calls them under
+            ``steps_per_execution``): a progress display, a counter of calls.
+            Any Keras callback may carry this attribute.
+
     Examples:
         >>> class NormLogger(Callback):
         ...     def __init__(self):
@@ -50,6 +60,8 @@ class Callback(keras.callbacks.Callback):  # type: ignore[misc]
         >>> len(logger.norms)
         2
     """
+
+    batch_hooks_per_call: bool = False
 
     @_compat.keras_default
     def on_gradient_norm(self, batch: int, norm: float) -> None:

@@ -8,10 +8,12 @@ could notice, because each call reports one batch.
 
 The rule: a callback listens to a hook unless the hook is Keras' class-level
 no-op (the base `keras.callbacks.Callback` method, which Keras marks as its
-default) or the callback is a stock one audited below. A hook assigned on the
-instance (as `keras.callbacks.LambdaCallback` does), a subclass override and a
-class that makes its attributes dynamically (``__getattr__`` or
-``__getattribute__``) all count as listening.
+default), the callback is a stock one audited below, or it says it is content
+with one call of its batch hooks per compiled call (``batch_hooks_per_call =
+True``: a progress display, say; see `tfstarter.training.Callback`). A hook
+assigned on the instance (as `keras.callbacks.LambdaCallback` does), a
+subclass override and a class that makes its attributes dynamically
+(``__getattr__`` or ``__getattribute__``) all count as listening.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def _audited_quiet(callback: Any) -> bool:
         return callback.update_freq == "epoch" and not getattr(
             callback, "_should_trace", True
         )
-    return bool(getattr(callback, "_tfstarter_quiet", False))
+    return bool(getattr(callback, "batch_hooks_per_call", False))
 
 
 def batch_hooks_heard(callbacks: Iterable[Any], hooks: Sequence[str]) -> bool:

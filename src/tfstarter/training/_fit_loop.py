@@ -281,7 +281,7 @@ class _BackupWriter(keras.callbacks.Callback):  # type: ignore[misc]
         trained: batches the run trained before this ``model.fit``.
     """
 
-    _tfstarter_quiet = True
+    batch_hooks_per_call = True
 
     def __init__(
         self,

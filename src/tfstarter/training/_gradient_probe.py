@@ -124,7 +124,7 @@ class GradientHookDispatcher(keras.callbacks.Callback):  # type: ignore[misc]
         [(0, 2.0)]
     """
 
-    _tfstarter_quiet = True
+    batch_hooks_per_call = True
 
     def __init__(self, probe: GradientProbe, callbacks: Sequence[Any]) -> None:
         super().__init__()

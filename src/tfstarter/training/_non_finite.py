@@ -232,7 +232,7 @@ class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]
         watch: the watch the shared step writes into.
     """
 
-    _tfstarter_quiet = True
+    batch_hooks_per_call = True
 
     def __init__(self, watch: NonFiniteWatch) -> None:
         super().__init__()

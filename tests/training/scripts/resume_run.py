@@ -62,7 +62,7 @@ class Stopper(keras.callbacks.Callback):
     keeps running several steps per call as it would without it.
     """
 
-    _tfstarter_quiet = True
+    batch_hooks_per_call = True
     batches = 0
 
     def on_train_batch_end(self, batch: int, logs: object = None) -> None:
