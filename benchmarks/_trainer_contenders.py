@@ -2,14 +2,15 @@
 
 Every contender trains the same model (same seed) on the same ``tf.data``
 pipeline with the same optimizer, loss and metric, and exposes ``warm_up()``
-(one untimed epoch that traces everything) and ``epochs(n)`` (n timed passes over
-the data in one call).
+(one untimed epoch that traces everything; for the custom loop with
+``jit_compile="auto"``, one untimed ``fit`` call long enough for its rule to
+decide on whole-step XLA) and ``epochs(n)`` (n timed passes over the data in
+one call).
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -114,9 +115,15 @@ def trainer(
     loop: str,
     steps_per_execution: int | str = "auto",
     jit_compile: bool | str = "auto",
-    settle_trial: bool = True,
+    decide_xla: bool = True,
 ) -> Contender:
-    """A Trainer contender; with ``settle_trial``, "auto" runs its XLA trial first."""
+    """A Trainer contender.
+
+    With ``decide_xla``, the custom loop under ``jit_compile="auto"`` warms up
+    with one ``fit`` call of at least `whole_step_min_steps` steps, as a
+    user's first real run would be, so that its rule decides on whole-step
+    XLA before the timed calls; the settings column then says what it chose.
+    """
     model = compiled(name)
     run = tfs.Trainer(
         model,
@@ -130,9 +137,10 @@ def trainer(
         else str(steps_per_execution)
     )
     suffix = "" if steps_per_execution == "auto" else f", spe={steps_per_execution}"
-    suffix += "" if jit_compile == "auto" else f", jit_compile={jit_compile}"
+    suffix += "" if jit_compile == "auto" else f", jit_compile={jit_compile!r}"
     xla = {
         "auto": "jit_compile=auto (XLA update)",
+        "autotune": "jit_compile=autotune (XLA update)",
         True: "jit_compile=True (XLA step)",
         False: "jit_compile=False (no XLA)",
     }[jit_compile]
@@ -143,10 +151,12 @@ def trainer(
         epochs=lambda n: run.fit(data, epochs=n, verbose=0),
         trainer=run,
     )
-    if loop == "custom" and jit_compile == "auto" and settle_trial:
+    if loop == "custom" and jit_compile == "auto" and decide_xla:
 
         def warm_up() -> None:
-            settle_xla_trial(run, data)
+            run.fit(data, epochs=deciding_epochs(data), verbose=0)
+            if not run.xla.decided:
+                raise RuntimeError(f"the XLA rule did not decide: {run.xla.reason}")
             contender.settings = (
                 f"steps_per_execution={resolved}, jit_compile=auto "
                 f"({describe_xla(run.xla)})"
@@ -156,37 +166,48 @@ def trainer(
     return contender
 
 
-TRIAL_WARM_UP_SECONDS = 45.0
-"""Length of the warm-up ``fit`` call that lets ``jit_compile="auto"`` run its
-trial of whole-step XLA with its defaults (it starts in a call with at least
-30 s of training left)."""
+def whole_step_min_steps() -> int:
+    """Steps of the first ``fit`` call in which ``jit_compile="auto"`` decides."""
+    from tfstarter.training.xla import _whole_step
+
+    return int(_whole_step.WHOLE_STEP_MIN_STEPS)
 
 
-def settle_xla_trial(run: tfs.Trainer, data: tf.data.Dataset) -> None:
-    """Warm up as a user's long first ``fit`` call would: until "auto" has chosen."""
-    run.fit(data, verbose=0)  # traces
-    epochs = 1
-    for _ in range(4):
-        start = time.perf_counter()
-        run.fit(data, epochs=epochs, verbose=0)
-        if run.xla.decided:
-            return
-        epoch_seconds = (time.perf_counter() - start) / epochs
-        epochs = math.ceil(TRIAL_WARM_UP_SECONDS / max(epoch_seconds, 1e-3))
-    raise RuntimeError(f"the XLA trial did not finish: {run.xla.reason}")
+def shorten_whole_step_rule(steps: int) -> None:
+    """For smoke runs only: let the rule decide in a call of ``steps`` steps."""
+    from tfstarter.training.xla import _whole_step
+
+    _whole_step.WHOLE_STEP_MIN_STEPS = steps  # type: ignore[misc]
+
+
+def deciding_epochs(data: tf.data.Dataset) -> int:
+    """Epochs of one ``fit`` call long enough for the whole-step rule to decide."""
+    steps = int(data.cardinality())
+    if steps <= 0:
+        raise ValueError("the benchmark data must be of known, finite length")
+    return math.ceil(whole_step_min_steps() / steps)
 
 
 def describe_xla(status: Any) -> str:
-    """A few words on what ``jit_compile="auto"`` chose, for the settings column."""
+    """A few words on what ``jit_compile="auto"`` (or "autotune") chose."""
     times = status.seconds_per_step
     measured = (
         f": {times['xla'] * 1e3:.1f} vs {times['plain'] * 1e3:.1f} ms/step"
         if times
         else ""
     )
+    how = "trial" if times else "rule"
     if status.whole_step:
-        return f"trial chose whole-step XLA{measured}"
-    return f"XLA update; trial kept the plain step{measured}"
+        return f"{how} chose whole-step XLA{measured}"
+    update = "XLA update" if status.update else "no XLA update"
+    if not status.decided:
+        return f"{update}; whole step not decided yet"
+    # The reason ends "whole-step XLA not used: WHY" or "no whole-step XLA:
+    # WHY" (see XlaPolicy.status).
+    why = status.reason
+    for marker in ("whole-step XLA not used: ", "no whole-step XLA: "):
+        why = why.split(marker, 1)[-1]
+    return f"{update}; {how} kept the plain step{measured} ({why})"
 
 
 def hand_loop(name: str, data: tf.data.Dataset) -> Contender:
@@ -221,13 +242,13 @@ def hand_loop(name: str, data: tf.data.Dataset) -> Contender:
 
 
 def contenders(
-    name: str, data: tf.data.Dataset, *, like_for_like: bool, settle_trial: bool = True
+    name: str, data: tf.data.Dataset, *, like_for_like: bool
 ) -> list[Contender]:
     """The four headline contenders, plus the like-for-like variants."""
     runs = [
         plain_fit(name, data),
         trainer(name, data, loop="fit"),
-        trainer(name, data, loop="custom", settle_trial=settle_trial),
+        trainer(name, data, loop="custom"),
         hand_loop(name, data),
     ]
     if like_for_like:

@@ -4,11 +4,17 @@ Every contender trains the same model on the same MNIST-shaped data (random
 uint8 images 28x28 scaled to [0, 1], 10 classes; the values do not affect the
 speed) through the same ``tf.data`` pipeline, side by side in one process.
 Contenders are timed a few epochs per call, interleaved in rounds (the order
-rotates every round), after an untimed warm-up epoch that traces everything; the
-table shows the best and the median samples/s over the rounds.
+rotates every round), after an untimed warm-up that traces everything (for
+the custom loop with its defaults, one ``fit`` call of at least 2000 steps, in
+which ``jit_compile="auto"`` decides on whole-step XLA); the table shows the
+best and the median samples/s over the rounds.
 
     python benchmarks/trainer.py          # full run: writes docs/benchmarks/trainer.md
-    python benchmarks/trainer.py --quick  # well under a minute: prints, writes nothing
+    python benchmarks/trainer.py --quick  # a smoke run of a few minutes: prints only
+
+``--quick`` lets the whole-step rule decide after a few steps instead of
+2000, runs one round of everything on little data and writes nothing (unless
+``--output`` is given).
 """
 
 from __future__ import annotations
@@ -37,13 +43,17 @@ from _trainer_contenders import (
     describe_xla,
     hand_loop,
     plain_fit,
+    shorten_whole_step_rule,
     trainer,
+    whole_step_min_steps,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks" / "trainer.md"
 SAMPLES = {"MLP": 12_800, "CNN": 2_560}
 QUICK_SAMPLES = {"MLP": 1_024, "CNN": 128}
+QUICK_WHOLE_STEP_STEPS = 64
+"""``--quick`` only: the whole-step rule decides in a call of this many steps."""
 
 
 def _load() -> str:
@@ -149,7 +159,7 @@ PAIRS = [
     *(
         Pair(
             "jit_compile='auto' vs False (the XLA update, and the whole step "
-            "where the trial chose it)",
+            "where the rule chose it)",
             name,
             32,
             lambda data, name=name: trainer(
@@ -162,7 +172,7 @@ PAIRS = [
 ]
 
 
-def pair_rows(rounds: int) -> str:
+def pair_rows(rounds: int, sizes: dict[str, int]) -> str:
     """Time every `PAIRS` entry, one epoch per call; return the table."""
     lines = [
         "| question | model | batch | baseline | samples/s (median) | candidate "
@@ -170,7 +180,7 @@ def pair_rows(rounds: int) -> str:
         "|---|---|---:|---|---:|---|---:|---:|",
     ]
     for pair in PAIRS:
-        samples = SAMPLES[pair.name]
+        samples = sizes[pair.name]
         data = mnist_shaped(samples, pair.batch)
         runs = [pair.baseline(data), pair.candidate(data)]
         rates = measure(runs, samples, rounds, epochs=1)
@@ -186,33 +196,40 @@ def pair_rows(rounds: int) -> str:
 
 
 FIRST_CALL_EPOCHS = {"MLP": 100, "CNN": 35}
-"""Epochs of the first ``fit`` call: 40-50 s of training here, a short real run."""
+"""Epochs of the first ``fit`` call: 40-50 s of training here, a short real run
+(40,000 and 2,800 steps at batch 32: past the rule's 2000, and long enough for
+``"autotune"`` to start its trial, which needs 30 s of training left)."""
+QUICK_FIRST_CALL_EPOCHS = {"MLP": 3, "CNN": 20}
+
+FIRST_CALL_SETTINGS: tuple[bool | str, ...] = (False, "auto", "autotune")
 
 
-def first_call_rows() -> str:
-    """Time a fresh Trainer's first ``fit`` call: "auto" (trial included) vs False."""
+def first_call_rows(sizes: dict[str, int], epochs_of: dict[str, int]) -> str:
+    """Time a fresh Trainer's first ``fit`` call under each `FIRST_CALL_SETTINGS`."""
     lines = [
-        "| model | batch | epochs | jit_compile=False (s) | jit_compile=auto (s) "
-        "| auto / False | what auto chose |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| model | batch | epochs (steps) | jit_compile=False (s) "
+        "| jit_compile=auto (s) | auto / False | what auto chose "
+        "| jit_compile=autotune (s) | autotune / False | what autotune chose |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ]
     for name in ("MLP", "CNN"):
-        batch, epochs = 32, FIRST_CALL_EPOCHS[name]
-        data = mnist_shaped(SAMPLES[name], batch)
-        seconds = {}
-        runs = {}
-        for jit in (False, "auto"):
-            runs[jit] = trainer(name, data, loop="custom", jit_compile=jit)
+        batch, epochs = 32, epochs_of[name]
+        data = mnist_shaped(sizes[name], batch)
+        steps = epochs * int(data.cardinality())
+        seconds: dict[bool | str, float] = {}
+        chose: dict[bool | str, str] = {}
+        for jit in FIRST_CALL_SETTINGS:
+            run = trainer(name, data, loop="custom", jit_compile=jit)
             start = time.perf_counter()
-            runs[jit].epochs(epochs)
+            run.epochs(epochs)
             seconds[jit] = time.perf_counter() - start
-        auto = runs["auto"].trainer
-        assert auto is not None
-        status = auto.xla
+            assert run.trainer is not None
+            chose[jit] = describe_xla(run.trainer.xla)
         lines.append(
-            f"| {name} | {batch} | {epochs} | {seconds[False]:.1f} "
+            f"| {name} | {batch} | {epochs} ({steps:,}) | {seconds[False]:.1f} "
             f"| {seconds['auto']:.1f} | {seconds['auto'] / seconds[False]:.2f} "
-            f"| {describe_xla(status)} |"
+            f"| {chose['auto']} | {seconds['autotune']:.1f} "
+            f"| {seconds['autotune'] / seconds[False]:.2f} | {chose['autotune']} |"
         )
         print(f"first call {name}: done", file=sys.stderr, flush=True)
     return "\n".join(lines)

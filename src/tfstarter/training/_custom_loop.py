@@ -60,9 +60,13 @@ class CustomLoop:
         dataset: tf.data.Dataset,
         hooks: Sequence[str],
         steps_per_epoch: int | None,
+        backup_every: int | None = None,
     ) -> EpochIterator:
         steps_per_execution = self.engine.steps_per_execution(
-            run.callbacks, hooks, steps_per_epoch=steps_per_epoch
+            run.callbacks,
+            hooks,
+            steps_per_epoch=steps_per_epoch,
+            backup_every=backup_every,
         )
         return EpochIterator(
             dataset, steps_per_epoch, steps_per_execution, self._iterator
@@ -95,7 +99,14 @@ class CustomLoop:
         """
         model = self.model
         epochs = _compat.capped_epochs(epochs)
-        epoch_iterator = self._epochs(run, dataset, TRAIN_BATCH_HOOKS, steps_per_epoch)
+        every = backups.every if backups is not None else None
+        epoch_iterator = self._epochs(
+            run,
+            dataset,
+            TRAIN_BATCH_HOOKS,
+            steps_per_epoch,
+            every if isinstance(every, int) else None,
+        )
         validation_iterator = (
             self._epochs(run, validation, TEST_BATCH_HOOKS, validation_steps)
             if validation is not None

@@ -12,6 +12,7 @@ steps one compiled call runs, and asks the `XlaPolicy` what XLA compiles.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -46,25 +47,30 @@ def probe_mode(callbacks: Sequence[Any]) -> ProbeMode:
     return "off"
 
 
-def auto_steps_per_execution(steps_per_epoch: int | None) -> int:
+def auto_steps_per_execution(
+    steps_per_epoch: int | None, backup_every: int | None = None
+) -> int:
     """Steps per call when nobody listens: at most `AUTO_STEPS_PER_EXECUTION`.
 
     Under ``steps_per_epoch`` it divides the epoch, so that no call runs past
     the epoch's end (Keras' calls always run ``steps_per_execution`` steps
-    while data is left).
+    while data is left); with backups every ``N`` batches it divides ``N``
+    too, so that each backup is written exactly there.
 
     Examples:
         >>> auto_steps_per_execution(None), auto_steps_per_execution(100)
         (32, 25)
-        >>> auto_steps_per_execution(37)
-        1
+        >>> auto_steps_per_execution(37), auto_steps_per_execution(None, 100)
+        (1, 25)
+        >>> auto_steps_per_execution(40, 100)
+        20
     """
-    if steps_per_epoch is None:
+    given = [n for n in (steps_per_epoch, backup_every) if n is not None]
+    if not given:
         return AUTO_STEPS_PER_EXECUTION
+    unit = math.gcd(*given)
     return max(
-        d
-        for d in range(1, min(AUTO_STEPS_PER_EXECUTION, steps_per_epoch) + 1)
-        if steps_per_epoch % d == 0
+        d for d in range(1, min(AUTO_STEPS_PER_EXECUTION, unit) + 1) if unit % d == 0
     )
 
 
@@ -182,6 +188,7 @@ class Engine:
         hooks: Sequence[str],
         *,
         steps_per_epoch: int | None = None,
+        backup_every: int | None = None,
     ) -> int:
         """Steps per compiled call for a run whose callbacks may hear ``hooks``.
 
@@ -200,7 +207,7 @@ class Engine:
         gradients = any(listens(cb, h) for cb in callbacks for h in _GRADIENT_HOOKS)
         if gradients or batch_hooks_heard(callbacks, hooks):
             return 1
-        return auto_steps_per_execution(steps_per_epoch)
+        return auto_steps_per_execution(steps_per_epoch, backup_every)
 
     def compiled(self, run: Run) -> Compiled:
         """The custom loop's compiled functions for ``run``'s step."""

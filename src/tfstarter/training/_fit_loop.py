@@ -81,7 +81,11 @@ class FitLoop:
                 setattr(model, name, value)
 
     def _steps_per_execution(
-        self, run: Run, hooks: Sequence[str], steps_per_epoch: int | None = None
+        self,
+        run: Run,
+        hooks: Sequence[str],
+        steps_per_epoch: int | None = None,
+        backup_every: int | None = None,
     ) -> int:
         if self.engine.strategy is not None:
             # Keras 3 model.fit fails under a tf.distribute strategy with
@@ -89,7 +93,10 @@ class FitLoop:
             # Trainer refuses an explicit value at construction.
             return 1
         return self.engine.steps_per_execution(
-            run.callbacks, hooks, steps_per_epoch=steps_per_epoch
+            run.callbacks,
+            hooks,
+            steps_per_epoch=steps_per_epoch,
+            backup_every=backup_every,
         )
 
     def fit(
@@ -117,7 +124,10 @@ class FitLoop:
         # model.fit runs validation with the same steps_per_execution, so the
         # validation hooks count as well.
         hooks = TRAIN_BATCH_HOOKS + (TEST_BATCH_HOOKS if validation is not None else ())
-        steps_per_execution = self._steps_per_execution(run, hooks, steps_per_epoch)
+        every = backups.every if backups is not None else None
+        steps_per_execution = self._steps_per_execution(
+            run, hooks, steps_per_epoch, every if isinstance(every, int) else None
+        )
         if backups is None:
             callbacks: Any = run.callbacks + self.engine.guard(run)
             initial = initial_epoch
