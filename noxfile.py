@@ -119,3 +119,20 @@ def time_to_accuracy(session: nox.Session) -> None:
         *session.posargs,
         env=_data_env(),
     )
+
+
+@nox.session
+def backups(session: nox.Session) -> None:
+    """Backups and multi-worker training (docs/benchmarks/backups.md).
+
+    The cost of backups, the time to write and restore one, and two workers
+    vs one process. About 20 minutes on 2 quiet cores; ``nox -s backups --
+    --quick`` is a smoke run of a few minutes that writes nothing.
+    """
+    _install(session, "-e", ".")
+    session.run(
+        "python",
+        str(ROOT / "benchmarks" / "backups.py"),
+        *session.posargs,
+        env=_data_env(),
+    )

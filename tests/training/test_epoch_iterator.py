@@ -17,7 +17,7 @@ import hypothesis.strategies as st
 import keras
 import pytest
 import tensorflow as tf
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from keras.src.backend.tensorflow.trainer import TFEpochIterator
 
 from tfstarter.training._epoch_iterator import Call, EpochIterator
@@ -30,6 +30,21 @@ def _dataset(batches: int, kind: str) -> tf.data.Dataset:
     if kind == "endless":
         return data.repeat()
     return data
+
+
+class _Counted:
+    """Counts the iterators made of a dataset (Keras calls ``iter()`` on it)."""
+
+    def __init__(self, monkeypatch, dataset):
+        self.count = 0
+        original = type(dataset).__iter__
+
+        def counting(ds):
+            if ds is dataset:
+                self.count += 1
+            return original(ds)
+
+        monkeypatch.setattr(type(dataset), "__iter__", counting)
 
 
 def _keras_record(dataset, steps_per_epoch, per_call, epochs):
@@ -80,7 +95,11 @@ def _our_record(dataset, steps_per_epoch, per_call, epochs):
     return record
 
 
-@settings(max_examples=40, deadline=None)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(
     batches=st.integers(1, 9),
     kind=st.sampled_from(["known", "unknown", "endless"]),
@@ -88,18 +107,25 @@ def _our_record(dataset, steps_per_epoch, per_call, epochs):
     per_call=st.integers(1, 5),
     epochs=st.integers(1, 4),
 )
-def test_the_plan_equals_keras(batches, kind, steps_per_epoch, per_call, epochs):
+def test_the_plan_equals_keras(
+    monkeypatch, batches, kind, steps_per_epoch, per_call, epochs
+):
     if kind == "endless" and steps_per_epoch is None:
         return  # Keras would loop forever; the Trainer refuses it up front
     dataset = _dataset(batches, kind)
+    counter = _Counted(monkeypatch, dataset)
     with warnings.catch_warnings(record=True) as keras_warnings:
         warnings.simplefilter("always")
         expected = _keras_record(dataset, steps_per_epoch, per_call, epochs)
+    keras_iterators, counter.count = counter.count, 0
     with warnings.catch_warnings(record=True) as our_warnings:
         warnings.simplefilter("always")
         got = _our_record(dataset, steps_per_epoch, per_call, epochs)
     assert got == expected
     assert len(our_warnings) == len(keras_warnings)
+    # As many iterators as Keras makes: a pipeline that draws a new order per
+    # iterator then gives both loops the same orders.
+    assert counter.count == keras_iterators > 0
 
 
 def test_calls_of_known_length_say_how_many_batches_they_run():

@@ -278,14 +278,8 @@ def _ds(*arrays: Any, batch: int = BATCH) -> tf.data.Dataset:
     return tf.data.Dataset.from_tensor_slices(arrays).batch(batch)
 
 
-def _unknown(dataset: tf.data.Dataset) -> tf.data.Dataset:
-    """The same batches, of unknown cardinality."""
-    return dataset.filter(lambda *_: True)
-
-
 def _batches(*arrays: Any, batch: int = BATCH) -> Iterator[tuple[Any, ...]]:
-    n = len(arrays[0])
-    for start in range(0, n, batch):
+    for start in range(0, len(arrays[0]), batch):
         yield tuple(a[start : start + batch] for a in arrays)
 
 
@@ -312,668 +306,464 @@ class _Batches(keras.utils.PyDataset):
         return part if len(part) > 1 else part[0]
 
 
-def _ragged_x() -> tf.RaggedTensor:
-    return tf.RaggedTensor.from_row_lengths(RAGGED_VALUES, RAGGED_LENGTHS)
+@dataclass(frozen=True)
+class Fresh:
+    """An argument made anew for every run (generators are consumed)."""
+
+    make: Callable[[], Any]
 
 
-def _sparse_x() -> tf.SparseTensor:
-    return tf.sparse.from_dense(XS)
+def ds(*arrays: Any) -> Fresh:
+    """A batched ``tf.data.Dataset`` of known length."""
+    return Fresh(lambda: _ds(*arrays))
+
+
+def unknown(*arrays: Any) -> Fresh:
+    """The same batches, of unknown cardinality (``.filter``)."""
+    return Fresh(lambda: _ds(*arrays).filter(lambda *_: True))
+
+
+def endless(*arrays: Any) -> Fresh:
+    """The same batches, repeated forever (``.repeat()``)."""
+    return Fresh(lambda: _ds(*arrays).repeat())
+
+
+def generator(*arrays: Any) -> Fresh:
+    """A Python generator of the batches, once."""
+    return Fresh(lambda: _batches(*arrays))
+
+
+def endless_generator(*arrays: Any) -> Fresh:
+    """A Python generator of the batches, forever."""
+    return Fresh(lambda: _endless(*arrays))
+
+
+def py_dataset(*arrays: Any) -> Fresh:
+    """A `keras.utils.PyDataset` of the batches."""
+    return Fresh(lambda: _Batches(*arrays))
+
+
+RAGGED = Fresh(lambda: tf.RaggedTensor.from_row_lengths(RAGGED_VALUES, RAGGED_LENGTHS))
+SPARSE = Fresh(lambda: tf.sparse.from_dense(XS))
+
+
+def _made(value: Any) -> Any:
+    return value.make() if isinstance(value, Fresh) else value
 
 
 # ------------------------------------------------------------------ cases
 
 RAN_OUT = "Your input ran out of data"
 NO_GRADIENTS = "Gradients do not exist for variables"
+# Warnings given once per event (per epoch, per call), so counted; the others
+# are given when a step is traced, which Keras may do more often than we do.
+COUNTED = (RAN_OUT, "Limiting")
 
 PHANTOM_STEP = (
     "Keras counts one optimizer iteration too many for each epoch that ends on "
     "data of unknown length (a finite generator, a filtered dataset) with "
     "steps_per_execution=1: the call that finds no batch left still increments "
-    "`optimizer.iterations` (the weights do not change). Plain fit gives 12 "
-    "iterations for 2 epochs of 5 batches."
+    "`optimizer.iterations` (the weights do not change): 12 iterations for 2 "
+    "epochs of 5 batches."
 )
 
 
 class StepCountError(AssertionError):
-    """The optimizer's iteration counts differ (see `PHANTOM_STEP`)."""
+    """Only the optimizer's iteration counts differ (see `PHANTOM_STEP`)."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of ``fit`` / ``evaluate`` / ``predict`` and its arguments."""
+
+    method: str
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+
+    def made(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        args = tuple(_made(a) for a in self.args)
+        kwargs = {k: _made(v) for k, v in self.kwargs}
+        if self.method == "fit":
+            # tfstarter's seeded shuffle differs from Keras' on purpose, and
+            # Keras warns that it ignores shuffle=True for a dataset/generator.
+            kwargs.setdefault("shuffle", False)
+        return args, kwargs
+
+
+def fit(*args: Any, **kwargs: Any) -> Call:
+    return Call("fit", args, tuple(kwargs.items()))
+
+
+def evaluate(*args: Any, **kwargs: Any) -> Call:
+    return Call("evaluate", args, tuple(kwargs.items()))
+
+
+def predict(*args: Any, **kwargs: Any) -> Call:
+    return Call("predict", args, tuple(kwargs.items()))
 
 
 @dataclass(frozen=True)
 class Case:
-    """One call of ``fit`` / ``evaluate`` / ``predict``, run three ways.
+    """Calls on one fresh model, run with plain Keras and with each Trainer loop.
 
     Attributes:
-        method: ``"fit"``, ``"evaluate"`` or ``"predict"``.
         name: the test id.
         model: a key of `MODELS`.
-        data: returns ``(args, kwargs)`` for the call, fresh each time
-            (generators are consumed).
+        calls: the calls, in order, on the same model (and Trainer).
         warns: regexes of the warnings plain Keras gives (with the model's
-            default steps_per_execution); the Trainer must give each as often.
-        warns_spe: the same with the model's own steps_per_execution, where
-            Keras warns differently.
-        config: ``keras.config`` limits: ``max_epochs`` and/or
-            ``max_steps_per_epoch``.
+            default steps_per_execution); the Trainer must give them too.
+        warns_spe: the same with the model's own ``steps_per_execution``,
+            where Keras warns differently.
+        config: ``keras.config`` limits (``max_epochs``,
+            ``max_steps_per_epoch``).
         model_spe: also run with ``compile(steps_per_execution=MODEL_SPE)``.
-        quiet: also run without batch hooks heard (the Trainer then picks
-            its own steps per call).
-        phantom: plain Keras counts `PHANTOM_STEP`s here (default
-            steps_per_execution).
-        keras_fails: plain Keras itself fails here (reason).
+        quiet: also run with no callback hearing the batch hooks (the
+            Trainer then picks its own steps per call).
+        phantom: plain Keras counts `PHANTOM_STEP`s here.
+        keras_fails: plain Keras itself fails here (why).
     """
 
-    method: str
     name: str
     model: str
-    data: Callable[[], tuple[tuple[Any, ...], dict[str, Any]]]
+    calls: tuple[Call, ...]
     warns: tuple[str, ...] = ()
     warns_spe: tuple[str, ...] | None = None
     config: tuple[tuple[str, int], ...] = ()
-    model_spe: bool = True
+    model_spe: bool = False
     quiet: bool = False
     phantom: bool = False
     keras_fails: str | None = None
 
 
-def _case(
-    method: str,
-    name: str,
-    model: str,
-    *args: Any,
-    data: Callable[[], Any] | None = None,
-    warns: tuple[str, ...] = (),
-    warns_spe: tuple[str, ...] | None = None,
-    config: tuple[tuple[str, int], ...] = (),
-    model_spe: bool = True,
-    quiet: bool = False,
-    phantom: bool = False,
-    keras_fails: str | None = None,
-    **kwargs: Any,
-) -> Case:
-    """A case calling ``method(*args, **kwargs)``; ``data`` for fresh data."""
-    if data is None:
-        data = lambda: (args, kwargs)  # noqa: E731
-    return Case(
-        method,
-        name,
-        model,
-        data,
-        warns=warns,
-        warns_spe=warns_spe,
-        config=config,
-        model_spe=model_spe,
-        quiet=quiet,
-        phantom=phantom,
-        keras_fails=keras_fails,
-    )
+def case(name: str, model: str, *calls: Call, **options: Any) -> Case:
+    return Case(name, model, calls, **options)
 
 
-def _fit(name: str, model: str, *args: Any, **kwargs: Any) -> Case:
-    return _case("fit", name, model, *args, **kwargs)
-
-
-def _evaluate(name: str, model: str, *args: Any, **kwargs: Any) -> Case:
-    return _case("evaluate", name, model, *args, **kwargs)
-
-
-def _predict(name: str, model: str, *args: Any, **kwargs: Any) -> Case:
-    return _case("predict", name, model, *args, **kwargs)
-
-
-FIT_CASES = [
-    # Sequential / functional / subclassed models on arrays.
-    _fit(
-        "sequential-arrays", "sequential", X, Y, batch_size=BATCH, epochs=2, quiet=True
-    ),
-    _fit("functional-arrays", "functional", X, Y, batch_size=BATCH, epochs=2),
-    _fit(
-        "subclassed-arrays-short-last-batch",
-        "subclassed",
-        X,
-        Y,
-        batch_size=12,
-        epochs=2,
+CASES = [
+    # Sequential / functional / subclassed models on arrays, with the
+    # arguments of fit / evaluate / predict.
+    case(
+        "sequential-arrays-validation-batch-size",
+        "sequential",
+        fit(
+            X,
+            Y,
+            batch_size=BATCH,
+            epochs=2,
+            validation_data=(XV, YV),
+            validation_batch_size=5,
+        ),
+        evaluate(X, Y, batch_size=BATCH, sample_weight=W),
+        predict(X, batch_size=BATCH),
+        model_spe=True,
         quiet=True,
     ),
-    _fit("arrays-default-batch-size", "sequential", X, Y, model_spe=False),
-    # steps_per_epoch with arrays: the issue's case (5 batches, Keras: 10 steps).
-    _fit(
+    case(
+        "functional-arrays-sample-weight-validation-split",
+        "functional",
+        fit(X, Y, batch_size=BATCH, epochs=2, sample_weight=W, validation_split=0.25),
+        evaluate(X, Y, batch_size=12, return_dict=False),
+        predict(X, batch_size=12),
+        model_spe=True,
+    ),
+    case(
+        "subclassed-arrays-class-weight-short-last-batch",
+        "subclassed",
+        fit(X, Y, batch_size=12, epochs=2, class_weight={0: 1.0, 1: 2.0, 2: 0.5}),
+        evaluate(X, Y, batch_size=12),
+        predict(X, batch_size=12),
+        model_spe=True,
+        quiet=True,
+    ),
+    case(
+        "arrays-default-batch-size-initial-epoch-validation-freq",
+        "sequential",
+        fit(
+            X,
+            Y,
+            epochs=4,
+            initial_epoch=1,
+            validation_data=(XV, YV, W[:24]),
+            validation_freq=[2, 4],
+        ),
+        fit(
+            X,
+            Y,
+            batch_size=BATCH,
+            epochs=3,
+            validation_data=(XV, YV),
+            validation_freq=2,
+        ),
+        quiet=True,
+    ),
+    # steps_per_epoch / steps with arrays. The issue's case: 5 batches, Keras
+    # runs 10 steps and warns that the data ran out.
+    case(
         "issue-arrays-100-batch20-steps7-epochs2",
         "sequential",
-        X100,
-        Y100,
-        batch_size=20,
-        steps_per_epoch=7,
-        epochs=2,
+        fit(X100, Y100, batch_size=20, steps_per_epoch=7, epochs=2),
         warns=(RAN_OUT,),
+        model_spe=True,
         quiet=True,
     ),
-    _fit(
-        "arrays-steps-per-epoch-smaller-carries-over",
+    case(
+        "arrays-steps-per-epoch-smaller-carries-over-steps",
         "sequential",
-        X48,
-        Y48,
-        batch_size=BATCH,
-        steps_per_epoch=3,
-        epochs=3,
+        fit(X48, Y48, batch_size=BATCH, steps_per_epoch=3, epochs=3),
+        evaluate(X, Y, batch_size=BATCH, steps=2),
+        predict(X, batch_size=BATCH, steps=2),
+        model_spe=True,
         quiet=True,
     ),
-    _fit(
+    case(
         "arrays-steps-per-epoch-smaller-runs-out",
         "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        steps_per_epoch=3,
-        epochs=2,
+        fit(X, Y, batch_size=BATCH, steps_per_epoch=3, epochs=2),
         warns=(RAN_OUT,),
         warns_spe=(),
+        model_spe=True,
         quiet=True,
     ),
-    # tf.data: known length, steps_per_epoch, unknown length, endless.
-    _fit(
-        "dataset", "functional", data=lambda: ((_ds(X, Y),), {"epochs": 2}), quiet=True
+    # tf.data.Dataset: known length, steps_per_epoch / steps, validation.
+    case(
+        "dataset-validation-dataset",
+        "functional",
+        fit(ds(X, Y), epochs=2, validation_data=ds(XV, YV)),
+        evaluate(ds(X, Y)),
+        predict(ds(X, Y)),
+        model_spe=True,
+        quiet=True,
     ),
-    _fit(
+    case(
         "dataset-steps-per-epoch-larger",
         "functional",
-        data=lambda: ((_ds(X, Y),), {"epochs": 2, "steps_per_epoch": 7}),
+        fit(ds(X, Y), epochs=2, steps_per_epoch=7),
         warns=(RAN_OUT,),
+        model_spe=True,
         quiet=True,
     ),
-    _fit(
+    case(
         "dataset-steps-per-epoch-smaller-carries-over",
         "functional",
-        data=lambda: ((_ds(X48, Y48),), {"epochs": 3, "steps_per_epoch": 4}),
+        fit(ds(X48, Y48), epochs=3, steps_per_epoch=4),
         warns=(RAN_OUT,),
         warns_spe=(),
+        model_spe=True,
         quiet=True,
     ),
-    _fit(
-        "dataset-steps-per-epoch-divides",
+    case(
+        "dataset-steps-per-epoch-divides-steps",
         "functional",
-        data=lambda: ((_ds(X48, Y48),), {"epochs": 3, "steps_per_epoch": 3}),
+        fit(ds(X48, Y48), epochs=3, steps_per_epoch=3),
+        evaluate(ds(X, Y), steps=2),
+        predict(ds(X), steps=3),
+        model_spe=True,
         quiet=True,
     ),
-    _fit(
+    case(
+        "dataset-validation-steps",
+        "functional",
+        fit(ds(X, Y), epochs=2, validation_data=ds(XV, YV), validation_steps=2),
+        model_spe=True,
+        quiet=True,
+    ),
+    case(
+        "dataset-sample-weight-then-class-weight",
+        "functional",
+        fit(ds(X, Y, W), epochs=2),
+        fit(ds(X, Y), epochs=2, class_weight={0: 1.0, 1: 3.0, 2: 0.5}),
+    ),
+    # Data of unknown length (.filter) and endless data (.repeat()).
+    case(
         "dataset-unknown-length",
         "functional",
-        data=lambda: ((_unknown(_ds(X, Y)),), {"epochs": 2}),
+        fit(unknown(X, Y), epochs=2),
+        evaluate(unknown(X, Y)),
+        predict(unknown(X)),
         warns=(RAN_OUT,),
+        model_spe=True,
         quiet=True,
         phantom=True,
     ),
-    _fit(
+    case(
         "dataset-unknown-length-steps-per-epoch",
         "functional",
-        data=lambda: ((_unknown(_ds(X, Y)),), {"epochs": 2, "steps_per_epoch": 3}),
+        fit(unknown(X, Y), epochs=2, steps_per_epoch=3),
         warns=(RAN_OUT,),
         warns_spe=(),
+        model_spe=True,
         quiet=True,
         phantom=True,
     ),
-    _fit(
-        "dataset-endless-steps-per-epoch",
+    case(
+        "dataset-endless-steps",
         "functional",
-        data=lambda: ((_ds(X, Y).repeat(),), {"epochs": 2, "steps_per_epoch": 7}),
+        fit(endless(X, Y), epochs=2, steps_per_epoch=7),
+        evaluate(endless(X, Y), steps=7),
+        predict(endless(X), steps=7),
+        model_spe=True,
         quiet=True,
     ),
-    _fit(
-        "dataset-with-sample-weight",
+    case(
+        "dataset-validation-steps-endless-validation",
         "functional",
-        data=lambda: ((_ds(X, Y, W),), {"epochs": 2}),
-    ),
-    # keras.config limits.
-    _fit(
-        "max-epochs",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=4,
-        warns=("Limiting epochs to 2",),
-        config=(("max_epochs", 2),),
+        fit(ds(X, Y), epochs=2, validation_data=endless(XV, YV), validation_steps=4),
+        fit(
+            ds(X, Y),
+            epochs=2,
+            validation_data=endless_generator(XV, YV),
+            validation_steps=2,
+        ),
         quiet=True,
     ),
-    _fit(
-        "max-steps-per-epoch",
+    # keras.config.set_max_epochs / set_max_steps_per_epoch.
+    case(
+        "max-epochs-and-max-steps-per-epoch",
         "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        warns=("Limiting steps_per_epoch to 2",),
-        config=(("max_steps_per_epoch", 2),),
+        fit(X, Y, batch_size=BATCH, epochs=4),
+        warns=("Limiting epochs to 2", "Limiting steps_per_epoch to 2"),
+        config=(("max_epochs", 2), ("max_steps_per_epoch", 2)),
+        model_spe=True,
         quiet=True,
     ),
-    # Python generators and keras.utils.PyDataset.
-    _fit(
+    # Python generators and keras.utils.PyDataset (not shuffled, to compare).
+    case(
         "generator-finite",
         "functional",
-        data=lambda: ((_batches(X, Y),), {}),
+        fit(generator(X, Y)),
+        evaluate(generator(X, Y)),
+        predict(generator(X)),
         warns=(RAN_OUT,),
+        model_spe=True,
         quiet=True,
         phantom=True,
     ),
-    _fit(
+    case(
         "generator-endless-steps-per-epoch",
         "functional",
-        data=lambda: ((_endless(X, Y),), {"epochs": 2, "steps_per_epoch": 4}),
+        fit(endless_generator(X, Y), epochs=2, steps_per_epoch=4),
+        model_spe=True,
         quiet=True,
     ),
-    _fit(
+    case(
         "py-dataset",
         "functional",
-        data=lambda: ((_Batches(X, Y),), {"epochs": 2}),
+        fit(py_dataset(X, Y), epochs=2),
+        evaluate(py_dataset(X, Y)),
+        predict(py_dataset(X)),
+        model_spe=True,
         quiet=True,
     ),
-    # Ragged, sparse, optional, multi-input and nested inputs.
-    _fit(
+    # Ragged, sparse and optional (None) inputs; multi-input and nested x.
+    case(
         "ragged-input",
         "ragged",
-        data=lambda: ((_ragged_x(), Y), {"batch_size": BATCH, "epochs": 2}),
+        fit(RAGGED, Y, batch_size=BATCH, epochs=2),
+        predict(RAGGED, batch_size=BATCH),
+        model_spe=True,
     ),
-    _fit(
+    case(
         "sparse-input",
         "sparse",
-        data=lambda: ((_sparse_x(), Y), {"batch_size": BATCH, "epochs": 2}),
+        fit(SPARSE, Y, batch_size=BATCH, epochs=2),
+        predict(SPARSE, batch_size=BATCH),
+        model_spe=True,
     ),
-    _fit(
-        "optional-input-none",
+    case(
+        "optional-input-none-then-given",
         "optional_input",
-        {"x": X, "o": None},
-        Y,
-        batch_size=BATCH,
-        epochs=2,
+        fit({"x": X, "o": None}, Y, batch_size=BATCH, epochs=2),
+        fit({"x": X, "o": X}, Y, batch_size=BATCH),
+        predict({"x": X, "o": None}, batch_size=BATCH),
+        model_spe=True,
     ),
-    _fit(
-        "optional-input-given",
-        "optional_input",
-        {"x": X, "o": X},
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        model_spe=False,
+    case(
+        "multi-input-list-arrays-and-dataset",
+        "multi_input_list",
+        fit([X, B], Y, batch_size=BATCH, epochs=2),
+        fit(ds((X, B), Y)),
+        predict([X, B], batch_size=BATCH),
+        model_spe=True,
     ),
-    _fit("multi-input-list", "multi_input_list", [X, B], Y, batch_size=BATCH, epochs=2),
-    _fit(
+    case(
         "multi-input-dict",
         "multi_input_dict",
-        {"a": X, "b": B},
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        model_spe=False,
+        fit({"a": X, "b": B}, Y, batch_size=BATCH, epochs=2),
+        predict({"a": X, "b": B}, batch_size=BATCH),
     ),
-    _fit(
-        "multi-input-dataset",
-        "multi_input_list",
-        data=lambda: ((_ds((X, B), Y),), {"epochs": 2}),
-        model_spe=False,
-    ),
-    _fit(
+    case(
         "nested-input",
         "nested_input",
-        {"a": X, "pair": [B, C]},
-        Y,
-        batch_size=BATCH,
-        epochs=2,
+        fit({"a": X, "pair": [B, C]}, Y, batch_size=BATCH, epochs=2),
+        predict({"a": X, "pair": [B, C]}, batch_size=BATCH),
     ),
     # Multi-output models: y as a list / dict, loss_weights, partial losses.
-    _fit(
+    case(
         "multi-output-list-loss-weights",
         "multi_output_list",
-        X,
-        [Y, YREG],
-        batch_size=BATCH,
-        epochs=2,
+        fit(X, [Y, YREG], batch_size=BATCH, epochs=2),
+        evaluate(X, [Y, YREG], batch_size=BATCH, return_dict=False),
+        predict(X, batch_size=BATCH),
+        model_spe=True,
     ),
-    _fit(
-        "multi-output-dict-loss-weights",
+    case(
+        "multi-output-dict-loss-weights-arrays-and-dataset",
         "multi_output_dict",
-        X,
-        {"cls": Y, "reg": YREG},
-        batch_size=BATCH,
-        epochs=2,
-        model_spe=False,
+        fit(X, {"cls": Y, "reg": YREG}, batch_size=BATCH, epochs=2),
+        fit(ds(X, {"cls": Y, "reg": YREG})),
+        evaluate(X, {"cls": Y, "reg": YREG}, batch_size=BATCH),
+        predict(X, batch_size=BATCH),
+        model_spe=True,
     ),
-    _fit(
-        "multi-output-dict-dataset",
-        "multi_output_dict",
-        data=lambda: ((_ds(X, {"cls": Y, "reg": YREG}),), {"epochs": 2}),
-    ),
-    _fit(
-        "partial-loss-list-one-label",
+    case(
+        "partial-loss-list-one-label-then-all",
         "partial_loss_list",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=2,
+        fit(X, Y, batch_size=BATCH, epochs=2),
+        fit(X, [Y, YREG], batch_size=BATCH),
         warns=(NO_GRADIENTS,),
     ),
-    _fit(
-        "partial-loss-list-all-labels",
-        "partial_loss_list",
-        X,
-        [Y, YREG],
-        batch_size=BATCH,
-        epochs=2,
-        warns=(NO_GRADIENTS,),
-        model_spe=False,
-    ),
-    _fit(
+    case(
         "partial-loss-dict",
         "partial_loss_dict",
-        X,
-        {"cls": Y, "reg": YREG},
-        batch_size=BATCH,
-        epochs=2,
+        fit(X, {"cls": Y, "reg": YREG}, batch_size=BATCH, epochs=2),
         warns=(NO_GRADIENTS,),
-        model_spe=False,
     ),
-    _fit(
+    case(
         "partial-loss-dict-partial-labels",
         "partial_loss_dict",
-        X,
-        {"cls": Y},
-        batch_size=BATCH,
+        fit(X, {"cls": Y}, batch_size=BATCH),
         warns=(NO_GRADIENTS,),
-        model_spe=False,
         keras_fails=(
-            "Keras raises KeyError: 'reg' for a dict y without the key of an "
-            "output that has no loss"
+            "Keras raises KeyError: 'reg' for a dict y that leaves out an output "
+            "without a loss"
         ),
     ),
-    # A model whose only loss is add_loss().
-    _fit("add-loss-only", "add_loss_only", X, batch_size=BATCH, epochs=2),
-    # class_weight / sample_weight.
-    _fit(
-        "class-weight-arrays",
-        "subclassed",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        class_weight={0: 1.0, 1: 2.0, 2: 0.5},
+    # Only add_loss() terms; no compiled loss. An uncompiled model predicts.
+    case(
+        "add-loss-only",
+        "add_loss_only",
+        fit(X, batch_size=BATCH, epochs=2),
+        evaluate(X, batch_size=BATCH),
+        model_spe=True,
     ),
-    _fit(
-        "class-weight-dataset",
-        "functional",
-        data=lambda: (
-            (_ds(X, Y),),
-            {"epochs": 2, "class_weight": {0: 1.0, 1: 3.0, 2: 0.5}},
-        ),
-    ),
-    _fit(
-        "sample-weight-arrays",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        sample_weight=W,
-    ),
-    # Validation.
-    _fit(
-        "validation-data-tuple",
-        "functional",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        validation_data=(XV, YV),
-    ),
-    _fit(
-        "validation-data-tuple-with-sample-weight",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        validation_data=(XV, YV, W[:24]),
-        model_spe=False,
-    ),
-    _fit(
-        "validation-data-dataset",
-        "functional",
-        data=lambda: ((_ds(X, Y),), {"epochs": 2, "validation_data": _ds(XV, YV)}),
-        quiet=True,
-    ),
-    _fit(
-        "validation-split",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        validation_split=0.25,
-    ),
-    _fit(
-        "validation-steps",
-        "functional",
-        data=lambda: (
-            (_ds(X, Y),),
-            {"epochs": 2, "validation_data": _ds(XV, YV), "validation_steps": 2},
-        ),
-        quiet=True,
-    ),
-    _fit(
-        "validation-steps-endless-dataset",
-        "functional",
-        data=lambda: (
-            (_ds(X, Y),),
-            {
-                "epochs": 2,
-                "validation_data": _ds(XV, YV).repeat(),
-                "validation_steps": 4,
-            },
-        ),
-        quiet=True,
-    ),
-    _fit(
-        "validation-steps-endless-generator",
-        "functional",
-        data=lambda: (
-            (_ds(X, Y),),
-            {"epochs": 2, "validation_data": _endless(XV, YV), "validation_steps": 2},
-        ),
-    ),
-    _fit(
-        "validation-batch-size",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=2,
-        validation_data=(XV, YV),
-        validation_batch_size=5,
-    ),
-    _fit(
-        "validation-freq-int",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=3,
-        validation_data=(XV, YV),
-        validation_freq=2,
-        quiet=True,
-    ),
-    _fit(
-        "validation-freq-list",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=3,
-        validation_data=(XV, YV),
-        validation_freq=[1, 3],
-        model_spe=False,
-    ),
-    _fit(
-        "initial-epoch",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        epochs=3,
-        initial_epoch=1,
-        quiet=True,
-    ),
+    case("predict-uncompiled", "uncompiled", predict(X, batch_size=BATCH)),
 ]
-
-EVALUATE_CASES = [
-    _evaluate("evaluate-arrays", "sequential", X, Y, batch_size=BATCH, quiet=True),
-    _evaluate("evaluate-subclassed-short-batch", "subclassed", X, Y, batch_size=12),
-    _evaluate(
-        "evaluate-sample-weight", "sequential", X, Y, batch_size=BATCH, sample_weight=W
-    ),
-    _evaluate(
-        "evaluate-arrays-steps",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        steps=2,
-        quiet=True,
-    ),
-    _evaluate(
-        "evaluate-dataset-steps",
-        "functional",
-        data=lambda: ((_ds(X, Y),), {"steps": 2}),
-        quiet=True,
-    ),
-    _evaluate(
-        "evaluate-endless-steps",
-        "functional",
-        data=lambda: ((_ds(X, Y).repeat(),), {"steps": 7}),
-        quiet=True,
-    ),
-    _evaluate(
-        "evaluate-unknown-length",
-        "functional",
-        data=lambda: ((_unknown(_ds(X, Y)),), {}),
-        warns=(RAN_OUT,),
-        quiet=True,
-    ),
-    _evaluate(
-        "evaluate-generator",
-        "functional",
-        data=lambda: ((_batches(X, Y),), {}),
-        warns=(RAN_OUT,),
-        quiet=True,
-    ),
-    _evaluate(
-        "evaluate-py-dataset", "functional", data=lambda: ((_Batches(X, Y),), {})
-    ),
-    _evaluate(
-        "evaluate-multi-output-return-list",
-        "multi_output_list",
-        X,
-        [Y, YREG],
-        batch_size=BATCH,
-        return_dict=False,
-    ),
-    _evaluate(
-        "evaluate-multi-output-dict",
-        "multi_output_dict",
-        X,
-        {"cls": Y, "reg": YREG},
-        batch_size=BATCH,
-        model_spe=False,
-    ),
-    _evaluate(
-        "evaluate-return-list",
-        "sequential",
-        X,
-        Y,
-        batch_size=BATCH,
-        return_dict=False,
-        model_spe=False,
-    ),
-    _evaluate("evaluate-add-loss-only", "add_loss_only", X, batch_size=BATCH),
-]
-
-PREDICT_CASES = [
-    _predict("predict-arrays", "sequential", X, batch_size=BATCH, quiet=True),
-    _predict(
-        "predict-arrays-steps", "sequential", X, batch_size=BATCH, steps=2, quiet=True
-    ),
-    _predict("predict-uncompiled", "uncompiled", X, batch_size=BATCH, model_spe=False),
-    _predict(
-        "predict-dataset-with-targets",
-        "functional",
-        data=lambda: ((_ds(X, Y),), {}),
-        model_spe=False,
-    ),
-    _predict(
-        "predict-dataset-steps",
-        "functional",
-        data=lambda: ((_ds(X),), {"steps": 3}),
-        quiet=True,
-    ),
-    _predict(
-        "predict-endless-steps",
-        "functional",
-        data=lambda: ((_ds(X).repeat(),), {"steps": 7}),
-        quiet=True,
-    ),
-    _predict(
-        "predict-unknown-length",
-        "functional",
-        data=lambda: ((_unknown(_ds(X)),), {}),
-        warns=(RAN_OUT,),
-        quiet=True,
-    ),
-    _predict(
-        "predict-generator",
-        "functional",
-        data=lambda: ((_batches(X),), {}),
-        warns=(RAN_OUT,),
-        quiet=True,
-    ),
-    _predict("predict-py-dataset", "functional", data=lambda: ((_Batches(X),), {})),
-    _predict("predict-multi-output-list", "multi_output_list", X, batch_size=BATCH),
-    _predict(
-        "predict-multi-output-dict",
-        "multi_output_dict",
-        X,
-        batch_size=BATCH,
-        model_spe=False,
-    ),
-    _predict("predict-multi-input", "multi_input_list", [X, B], batch_size=BATCH),
-    _predict(
-        "predict-optional-input-none",
-        "optional_input",
-        {"x": X, "o": None},
-        batch_size=BATCH,
-    ),
-    _predict(
-        "predict-ragged",
-        "ragged",
-        data=lambda: ((_ragged_x(),), {"batch_size": BATCH}),
-    ),
-    _predict(
-        "predict-sparse",
-        "sparse",
-        data=lambda: ((_sparse_x(),), {"batch_size": BATCH}),
-    ),
-]
-
-CASES = FIT_CASES + EVALUATE_CASES + PREDICT_CASES
-assert len({case.name for case in CASES}) == len(CASES), "case names must be unique"
+assert len({c.name for c in CASES}) == len(CASES), "case names must be unique"
 
 
 # ---------------------------------------------------------------- running
 
-_BATCH_HOOKS = tuple(
-    f"on_{kind}_batch_{end}"
-    for kind in ("train", "test", "predict")
-    for end in ("begin", "end")
-)
-_OTHER_HOOKS = tuple(
+_HOOKS = tuple(
     f"on_{kind}_{end}"
-    for kind in ("train", "test", "predict", "epoch")
+    for kind in (
+        "train",
+        "test",
+        "predict",
+        "epoch",
+        "train_batch",
+        "test_batch",
+        "predict_batch",
+    )
     for end in ("begin", "end")
 )
 
@@ -1000,7 +790,7 @@ def _recorder(hook: str) -> Any:
     return plain
 
 
-for _hook in _BATCH_HOOKS + _OTHER_HOOKS:
+for _hook in _HOOKS:
     setattr(_Spy, _hook, _recorder(_hook))
 
 
@@ -1009,8 +799,7 @@ class Outcome:
     """What one run left behind."""
 
     iterations: int | None
-    history: dict[str, list[float]] | None
-    result: Any
+    results: list[Any]  # per call: the History dict, or evaluate/predict's result
     records: list[tuple[str, int | None, tuple[str, ...]]] | None
     weights: list[np.ndarray]
     warnings: dict[str, int]
@@ -1034,7 +823,11 @@ def _keras_config(config: tuple[tuple[str, int], ...]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _warns(patterns: tuple[str, ...]) -> Iterator[dict[str, int]]:
-    """Each of ``patterns`` must be warned (counted); any other warning is an error."""
+    """Each of ``patterns`` must be warned; any other warning is an error.
+
+    Yields the number of times each was warned (1 for one warned when a step
+    is traced, see `COUNTED`), filled in on exit.
+    """
     counts: dict[str, int] = {}
     checkers = []
     with contextlib.ExitStack() as stack:
@@ -1043,38 +836,37 @@ def _warns(patterns: tuple[str, ...]) -> Iterator[dict[str, int]]:
             checkers.append((pattern, checker))
         yield counts
     for pattern, checker in checkers:
-        counts[pattern] = sum(1 for w in checker if re.search(pattern, str(w.message)))
+        count = sum(1 for w in checker if re.search(pattern, str(w.message)))
+        counts[pattern] = count if pattern.startswith(COUNTED) else min(count, 1)
+
+
+def _result(method: str, value: Any) -> Any:
+    if method == "fit":
+        return {k: [float(v) for v in vs] for k, vs in value.history.items()}
+    return tf.nest.map_structure(np.asarray, value)
 
 
 def _run(loop: str, case: Case, spe: int | None, *, spy: bool) -> Outcome:
     """Run ``case`` with plain Keras (``loop="plain"``) or a Trainer loop."""
     model = _model(case.model, spe)
-    args, kwargs = case.data()
-    kwargs = dict(kwargs)
-    if case.method == "fit":
-        # tfstarter's seeded shuffle differs from Keras' on purpose; Keras
-        # also warns that it ignores shuffle=True for datasets and generators.
-        kwargs.setdefault("shuffle", False)
-    if loop == "plain" and case.method == "evaluate":
-        # The Trainer's default; Keras' is return_dict=False (documented).
-        kwargs.setdefault("return_dict", True)
-    callback = _Spy() if spy else None
     target = model if loop == "plain" else tfs.Trainer(model, loop)
-    method = getattr(target, case.method)
+    callback = _Spy() if spy else None
     warns = case.warns if spe is None or case.warns_spe is None else case.warns_spe
+    results = []
     with _keras_config(case.config), _warns(warns) as counts:
-        result = method(
-            *args, verbose=0, callbacks=[callback] if callback else None, **kwargs
-        )
-    history = None
-    if case.method == "fit":
-        history = {k: [float(v) for v in vs] for k, vs in result.history.items()}
-        result = None
+        for call in case.calls:
+            args, kwargs = call.made()
+            if loop == "plain" and call.method == "evaluate":
+                # The Trainer's default; Keras' is return_dict=False (documented).
+                kwargs.setdefault("return_dict", True)
+            value = getattr(target, call.method)(
+                *args, verbose=0, callbacks=[callback] if callback else None, **kwargs
+            )
+            results.append(_result(call.method, value))
     optimizer = getattr(model, "optimizer", None)
     return Outcome(
         iterations=None if optimizer is None else int(optimizer.iterations.numpy()),
-        history=history,
-        result=None if result is None else tf.nest.map_structure(np.asarray, result),
+        results=results,
         records=callback.records if callback else None,
         weights=[np.array(w) for w in model.get_weights()],
         warnings=counts,
@@ -1092,45 +884,79 @@ def _plain(case: Case, spe: int | None) -> Outcome:
     return _PLAIN[key]
 
 
-def _assert_same(plain: Outcome, ours: Outcome, *, hooks: bool) -> None:
-    """Everything equal; the optimizer's step count is checked last."""
-    assert ours.warnings == plain.warnings, "warnings (counts) differ"
-    if plain.history is not None:
-        assert ours.history is not None
-        assert sorted(ours.history) == sorted(plain.history), "History keys differ"
-        for key, values in plain.history.items():
-            np.testing.assert_allclose(
-                ours.history[key], values, atol=ATOL, rtol=0, err_msg=f"History {key}"
+def _close(name: str, ours: Any, plain: Any) -> list[str]:
+    try:
+        tf.nest.assert_same_structure(ours, plain)
+    except (TypeError, ValueError) as error:
+        return [f"{name}: structure differs: {error}"]
+    problems = []
+    for leaf, plain_leaf in zip(
+        tf.nest.flatten(ours), tf.nest.flatten(plain), strict=True
+    ):
+        a, b = np.asarray(leaf), np.asarray(plain_leaf)
+        if a.shape != b.shape:
+            problems.append(f"{name}: shape {a.shape}, plain Keras: {b.shape}")
+        elif not np.allclose(a, b, atol=ATOL, rtol=0):
+            worst = float(np.max(np.abs(a - b)))
+            shown = (
+                f"{a.tolist()} vs plain {b.tolist()}"
+                if a.size <= 4
+                else f"max diff {worst:.3g}"
             )
-    if hooks:
-        assert ours.records == plain.records, "hooks, indices or logs keys differ"
-    if plain.result is not None:
-        if isinstance(plain.result, dict):
-            assert sorted(ours.result) == sorted(plain.result), "result keys differ"
-        tf.nest.assert_same_structure(ours.result, plain.result)
-        for a, b in zip(
-            tf.nest.flatten(ours.result), tf.nest.flatten(plain.result), strict=True
-        ):
-            np.testing.assert_allclose(a, b, atol=ATOL, rtol=0, err_msg="result")
-    assert len(ours.weights) == len(plain.weights)
-    for index, (a, b) in enumerate(zip(ours.weights, plain.weights, strict=True)):
-        np.testing.assert_allclose(
-            a, b, atol=ATOL, rtol=0, err_msg=f"weight {index} differs"
-        )
+            problems.append(f"{name}: {shown}")
+    return problems
+
+
+def _records_diff(ours: list[Any], plain: list[Any]) -> str:
+    first = next(
+        (i for i, (a, b) in enumerate(zip(ours, plain, strict=False)) if a != b),
+        min(len(ours), len(plain)),
+    )
+    return (
+        f"hooks differ from record {first} on ({len(ours)} records, plain Keras "
+        f"{len(plain)}): ours {ours[first : first + 4]}, plain Keras "
+        f"{plain[first : first + 4]}"
+    )
+
+
+def _assert_same(case: Case, plain: Outcome, ours: Outcome, *, hooks: bool) -> None:
+    """Everything equal; every difference is listed.
+
+    Raises `StepCountError` when the optimizer's step count is all that differs.
+    """
+    problems = []
+    if ours.warnings != plain.warnings:
+        problems.append(f"warnings {ours.warnings}, plain Keras {plain.warnings}")
+    for call, a, b in zip(case.calls, ours.results, plain.results, strict=True):
+        name = f"{call.method} #{case.calls.index(call)}"
+        if call.method == "fit":
+            if sorted(a) != sorted(b):
+                problems.append(f"{name}: History keys {sorted(a)} vs {sorted(b)}")
+                continue
+            for key in b:
+                problems += _close(f"{name} History[{key!r}]", a[key], b[key])
+        else:
+            problems += _close(f"{name} result", a, b)
+    if hooks and ours.records != plain.records:
+        problems.append(_records_diff(ours.records or [], plain.records or []))
+    if len(ours.weights) != len(plain.weights):
+        problems.append(f"{len(ours.weights)} weights, plain {len(plain.weights)}")
+    else:
+        for index, (a, b) in enumerate(zip(ours.weights, plain.weights, strict=True)):
+            problems += _close(f"weight {index}", a, b)
+    steps = f"optimizer steps {ours.iterations}, plain Keras {plain.iterations}"
+    if problems:
+        if ours.iterations != plain.iterations:
+            problems.insert(0, steps)
+        raise AssertionError("\n".join(problems))
     if ours.iterations != plain.iterations:
-        raise StepCountError(
-            f"optimizer steps: {ours.iterations}, plain Keras: {plain.iterations}"
-        )
+        raise StepCountError(steps)
 
 
-def _marks(case: Case, spe: int | None, loop: str, *, spy: bool) -> list[Any]:
+def _marks(case: Case, spe: int | None) -> list[Any]:
     if case.keras_fails is not None:
         return [pytest.mark.xfail(strict=True, reason=case.keras_fails)]
-    # Keras' phantom step comes with one step per call, on unknown-length
-    # data. The fit loop with a spy runs model.fit with one step per call too
-    # and counts it; the custom loop, and the Trainer's own steps per call,
-    # count the batches actually trained.
-    if case.phantom and spe is None and (loop == "custom" or not spy):
+    if case.phantom and spe is None:
         return [
             pytest.mark.xfail(strict=True, raises=StepCountError, reason=PHANTOM_STEP)
         ]
@@ -1139,20 +965,15 @@ def _marks(case: Case, spe: int | None, loop: str, *, spy: bool) -> list[Any]:
 
 def _params(*, spy: bool) -> list[Any]:
     params = []
-    for case in CASES:
-        if not spy and not case.quiet:
+    for c in CASES:
+        if not spy and not c.quiet:
             continue
-        variants = [None, MODEL_SPE] if spy and case.model_spe else [None]
-        for spe in variants:
+        for spe in [None, MODEL_SPE] if spy and c.model_spe else [None]:
             for loop in LOOPS:
                 tag = "spe-default" if spe is None else f"spe{spe}"
                 params.append(
                     pytest.param(
-                        case,
-                        spe,
-                        loop,
-                        id=f"{case.name}-{tag}-{loop}",
-                        marks=_marks(case, spe, loop, spy=spy),
+                        c, spe, loop, id=f"{c.name}-{tag}-{loop}", marks=_marks(c, spe)
                     )
                 )
     return params
@@ -1163,9 +984,7 @@ def test_same_steps_hooks_history_and_weights(
     case: Case, spe: int | None, loop: str
 ) -> None:
     """With a spy on every hook: everything equals plain Keras."""
-    plain = _plain(case, spe)
-    ours = _run(loop, case, spe, spy=True)
-    _assert_same(plain, ours, hooks=True)
+    _assert_same(case, _plain(case, spe), _run(loop, case, spe, spy=True), hooks=True)
 
 
 @pytest.mark.parametrize(("case", "spe", "loop"), _params(spy=False))
@@ -1173,6 +992,4 @@ def test_steps_per_call_never_change_the_training(
     case: Case, spe: int | None, loop: str
 ) -> None:
     """No batch hooks heard: the Trainer's own steps per call change nothing."""
-    plain = _plain(case, spe)
-    ours = _run(loop, case, spe, spy=False)
-    _assert_same(plain, ours, hooks=False)
+    _assert_same(case, _plain(case, spe), _run(loop, case, spe, spy=False), hooks=False)

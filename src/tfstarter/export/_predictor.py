@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import math
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,7 @@ class Predictor(abc.ABC):
             for want, got in zip(expected, array.shape[1:], strict=True)
         ):
             shown = ", ".join("None" if dim is None else str(dim) for dim in expected)
-            hint = (
-                " Add the batch dimension: x[None]."
-                if array.ndim == len(expected)
-                else ""
-            )
+            hint = _shape_hint(array.shape, expected)
             raise DataError(
                 f"`x` must have shape (n_samples, {shown}) for {self.path.name}, "
                 f"got {describe(array)}.{hint}"
@@ -109,3 +106,27 @@ class Predictor(abc.ABC):
     @abc.abstractmethod
     def _run(self, batch: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Run one batch (already checked and cast) through the runtime."""
+
+
+def _shape_hint(given: tuple[int, ...], expected: tuple[int | None, ...]) -> str:
+    """What to do about inputs of shape ``given`` for samples of ``expected``.
+
+    Examples:
+        >>> _shape_hint((28, 28), (28, 28))
+        ' Add the batch dimension: x[None].'
+        >>> _shape_hint((2, 784), (28, 28))
+        ' Each sample holds the 784 values in another shape: x.reshape(-1, 28, 28).'
+    """
+    if len(given) == len(expected) and all(
+        want is None or want == got for want, got in zip(expected, given, strict=True)
+    ):
+        return " Add the batch dimension: x[None]."
+    if None not in expected and len(given) >= 1:
+        size = math.prod(int(d) for d in expected if d is not None)
+        if math.prod(given[1:]) == size:
+            shape = ", ".join(str(d) for d in expected)
+            return (
+                f" Each sample holds the {size} values in another shape: "
+                f"x.reshape(-1, {shape})."
+            )
+    return ""

@@ -172,12 +172,11 @@ def _next_if(iterator: Any, condition: Any, otherwise: Any) -> Any:
     """``iterator.get_next_as_optional()`` where ``condition`` holds.
 
     Where it does not, ``otherwise`` (an optional already read, which is not
-    consumed), so a call never reads a batch it will not run.
+    consumed; an empty one if None), so a call never reads a batch it will
+    not run.
     """
     if otherwise is None:
-        optional = iterator.get_next_as_optional()
-        empty = tf.experimental.Optional.empty(optional.element_spec)
-        return tf.cond(condition, lambda: optional, lambda: empty)
+        otherwise = tf.experimental.Optional.empty(iterator.element_spec)
     return tf.cond(condition, iterator.get_next_as_optional, lambda: otherwise)
 
 

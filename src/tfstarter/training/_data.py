@@ -21,7 +21,7 @@ table says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -118,6 +118,7 @@ def to_dataset(
     seed: int | None = None,
     non_finite: str = "raise",
     steps: int | None = None,
+    check_arrays: Callable[[Any, Any], None] | None = None,
 ) -> tf.data.Dataset:
     """Turn what ``fit`` accepts into a batched ``tf.data.Dataset``.
 
@@ -133,6 +134,8 @@ def to_dataset(
         seed: the shuffle seed.
         non_finite: ``"raise"`` or ``"drop"`` rows with NaN or Inf (arrays).
         steps: steps per epoch, passed to Keras' adapters.
+        check_arrays: for arrays, called with ``(x, y)`` once the rows with
+            NaN or Inf are handled.
 
     Raises:
         ArgumentTypeError: for data no adapter takes.
@@ -182,6 +185,7 @@ def to_dataset(
             seed=seed,
             class_weight=class_weight,
             non_finite=non_finite,
+            check_targets=check_arrays,
         )
     return _from_keras_adapter(
         x,
@@ -220,10 +224,16 @@ def _from_keras_adapter(
         if "Unrecognized data type" not in str(error):
             raise
         # A ValueError, as Keras raises for the same input.
+        hint = (
+            " It is an iterator but not a generator: wrap it, "
+            "(batch for batch in iterator)."
+            if hasattr(x, "__next__")
+            else ""
+        )
         raise DataError(
             f"`{role}` must be a tf.data.Dataset, arrays (alone or in lists, "
             f"tuples or dicts), a generator or a keras.utils.PyDataset, got "
-            f"{describe(x)} of type {type(x).__name__}."
+            f"{describe(x)} of type {type(x).__name__}.{hint}"
         ) from None
     dataset = adapter.get_tf_dataset()
     batches = adapter.num_batches
@@ -329,8 +339,13 @@ def _from_arrays(
     seed: int | None,
     class_weight: Mapping[int, float] | None,
     non_finite: str,
+    check_targets: Callable[[Any, Any], None] | None = None,
 ) -> tf.data.Dataset:
-    """Check arrays and batch them with tfstarter's seeded pipeline."""
+    """Check arrays and batch them with tfstarter's seeded pipeline.
+
+    ``check_targets(x, y)`` is called once the rows with NaN or Inf are
+    refused or dropped (the model's own checks of features and labels).
+    """
     x, y, sample_weight = structure
     if class_weight is not None:
         if y is None or isinstance(y, list | tuple | Mapping):
@@ -360,7 +375,7 @@ def _from_arrays(
     for name, n in rows.items():
         if n != count:
             raise DataError(
-                f"`{name}` has {n} samples but `{present[0][0]}` has {count}. "
+                f"`{present[0][0]}` has {count} samples but `{name}` has {n}. "
                 f"Pass one row per sample everywhere."
             )
     if count == 0:
@@ -387,6 +402,9 @@ def _from_arrays(
         index = np.flatnonzero(keep)
         leaves = [_take(leaf, index) for leaf in leaves]
         count = int(keep.sum())
+    if check_targets is not None:
+        checked = tf.nest.pack_sequence_as((x, y, sample_weight), leaves)
+        check_targets(checked[0], checked[1])
     tensors = [_tensor(leaf) for leaf in leaves]
     packed = tf.nest.pack_sequence_as((x, y, sample_weight), tensors)
     element = (

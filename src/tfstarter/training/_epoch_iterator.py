@@ -224,7 +224,11 @@ class EpochIterator:
                 self._read += call.steps or 0
                 yield call, self._iterator
             if self._num_batches and self._seen >= self._num_batches:
-                self._iterator = None
+                # As Keras does: the next pass's iterator is made now (and,
+                # without steps_per_epoch, replaced by the next epoch's), so
+                # a pipeline that draws a new order per iterator gets the
+                # same orders under both loops.
+                self._iterator = self._new_iterator()
                 self._seen = 0
             return
         iterator = self._new_iterator()

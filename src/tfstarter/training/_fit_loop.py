@@ -212,8 +212,8 @@ class FitLoop:
                 trained += batches - position.batch
                 restored = None
             else:
-                # model.fit makes one iterator per epoch: make the earlier
-                # epochs' again, so epoch `start` draws its own order.
+                # Make the earlier epochs' iterators again, so epoch `start`
+                # draws its own order (see _BackupWriter._position).
                 for _ in range(position.iterators):
                     iter(dataset)
         writer = _BackupWriter(backups, restored, callbacks, batches, trained)
@@ -321,14 +321,20 @@ class _BackupWriter(keras.callbacks.Callback):  # type: ignore[misc]
         self._epoch = epoch
         self._done = 0
 
-    def _position(self, epoch: int, batch: int, held: bool) -> Position:
+    def _position(self, epoch: int, batch: int) -> Position:
+        # model.fit makes two iterators per epoch: the epoch's own, and at
+        # its end one for the next pass, which the next epoch replaces.
+        if batch:
+            iterators, read = 2 * epoch + 1, batch
+        else:
+            iterators, read = 2 * epoch, 0
         return Position(
             epoch=epoch,
             batch=batch,
-            iterators=self._epoch + 1,
-            read=self._done,
-            seen=self._done,
-            held=held,
+            iterators=iterators,
+            read=read,
+            seen=read,
+            held=True,
             trained=self._trained,
         )
 
@@ -337,10 +343,10 @@ class _BackupWriter(keras.callbacks.Callback):  # type: ignore[misc]
         done = min(batch + 1, self._batches)
         self._trained += done - self._done
         self._done = done
-        position = self._position(self._epoch, done, held=True)
+        position = self._position(self._epoch, done)
         self._backups.after_call(position, self._callbacks.callbacks)
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         """Write the end-of-epoch backup."""
-        position = self._position(epoch + 1, 0, held=False)
+        position = self._position(epoch + 1, 0)
         self._backups.after_epoch(position, self._callbacks.callbacks)

@@ -22,6 +22,7 @@ from tfstarter._checks import (
     check_non_negative_int,
     check_number_in_range,
     check_positive_int,
+    check_seed,
     describe,
 )
 from tfstarter.data._labels import (
@@ -30,7 +31,7 @@ from tfstarter.data._labels import (
     checked_dataset,
     data_error_from,
 )
-from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
+from tfstarter.errors import ArgumentTypeError, ConfigError, DataError, TfstarterError
 from tfstarter.training import _compat
 from tfstarter.training._accumulation import configure_accumulation
 from tfstarter.training._backup import RunBackup, fingerprint
@@ -281,11 +282,20 @@ class Trainer:
         """
         model = self._model
         arrays = is_arrays((x, y, options.get("sample_weight")))
-        if arrays:
-            check_features(model, x, name=role)
-            if needs_targets and not isinstance(y, list | tuple):
-                check_targets(model, y, name="y" if role == "x" else f"y of {role}")
-        dataset = to_dataset(x, y, role=role, steps=steps, **options)
+
+        def check(features: Any, targets: Any) -> None:
+            check_features(model, features, name="x")
+            if needs_targets and not isinstance(targets, list | tuple):
+                check_targets(model, targets, name="y")
+
+        try:
+            dataset = to_dataset(
+                x, y, role=role, steps=steps, check_arrays=check, **options
+            )
+        except TfstarterError as error:
+            if role == "x":
+                raise
+            raise type(error)(f"in `{role}`: {error}") from None
         check_dataset_length(dataset, steps, role=role)
         check_element_spec(model, dataset, role=role, needs_targets=needs_targets)
         if not arrays and needs_targets:
@@ -395,13 +405,16 @@ class Trainer:
         verbose = check_verbose(verbose)
         epochs = check_non_negative_int("epochs", epochs)
         initial_epoch = check_non_negative_int("initial_epoch", initial_epoch)
-        if initial_epoch and initial_epoch >= epochs:
+        if initial_epoch >= epochs:
             raise ConfigError(
-                f"`initial_epoch={initial_epoch}` with `epochs={epochs}` trains "
-                f"nothing: `epochs` is the index of the last epoch, not a count. "
-                f"To train {epochs} more epochs, pass epochs={initial_epoch + epochs}."
+                f"`epochs` ({epochs}) must be larger than `initial_epoch` "
+                f"({initial_epoch}), or nothing trains: `epochs` is the index of "
+                f"the epoch to stop before, not a count. To train "
+                f"{max(epochs, 1)} epoch(s) from epoch {initial_epoch}, pass "
+                f"epochs={initial_epoch + max(epochs, 1)}."
             )
         steps_per_epoch = _optional_positive("steps_per_epoch", steps_per_epoch)
+        seed = check_seed(seed)
         validation_steps = _optional_positive("validation_steps", validation_steps)
         validation_freq = check_validation_freq(validation_freq)
         x, y, sample_weight = split_tuple(x, y, sample_weight, role="x")
