@@ -107,7 +107,7 @@ def _our_record(dataset, steps_per_epoch, per_call, epochs):
     per_call=st.integers(1, 5),
     epochs=st.integers(1, 4),
 )
-def test_the_plan_equals_keras(
+def test_the_plan_equals_keras(  # noqa: PLR0917
     monkeypatch, batches, kind, steps_per_epoch, per_call, epochs
 ):
     if kind == "endless" and steps_per_epoch is None:

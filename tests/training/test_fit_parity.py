@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -372,7 +373,7 @@ class StepCountError(AssertionError):
     """Only the optimizer's iteration counts differ (see `PHANTOM_STEP`)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Call:
     """One call of ``fit`` / ``evaluate`` / ``predict`` and its arguments."""
 
@@ -464,7 +465,6 @@ CASES = [
         fit(X, Y, batch_size=BATCH, epochs=2, sample_weight=W, validation_split=0.25),
         evaluate(X, Y, batch_size=12, return_dict=False),
         predict(X, batch_size=12),
-        model_spe=True,
     ),
     case(
         "subclassed-arrays-class-weight-short-last-batch",
@@ -472,8 +472,6 @@ CASES = [
         fit(X, Y, batch_size=12, epochs=2, class_weight={0: 1.0, 1: 2.0, 2: 0.5}),
         evaluate(X, Y, batch_size=12),
         predict(X, batch_size=12),
-        model_spe=True,
-        quiet=True,
     ),
     case(
         "arrays-default-batch-size-initial-epoch-validation-freq",
@@ -494,7 +492,6 @@ CASES = [
             validation_data=(XV, YV),
             validation_freq=2,
         ),
-        quiet=True,
     ),
     # steps_per_epoch / steps with arrays. The issue's case: 5 batches, Keras
     # runs 10 steps and warns that the data ran out.
@@ -522,7 +519,6 @@ CASES = [
         warns=(RAN_OUT,),
         warns_spe=(),
         model_spe=True,
-        quiet=True,
     ),
     # tf.data.Dataset: known length, steps_per_epoch / steps, validation.
     case(
@@ -539,7 +535,6 @@ CASES = [
         "functional",
         fit(ds(X, Y), epochs=2, steps_per_epoch=7),
         warns=(RAN_OUT,),
-        model_spe=True,
         quiet=True,
     ),
     case(
@@ -581,9 +576,9 @@ CASES = [
         evaluate(unknown(X, Y)),
         predict(unknown(X)),
         warns=(RAN_OUT,),
+        phantom=True,
         model_spe=True,
         quiet=True,
-        phantom=True,
     ),
     case(
         "dataset-unknown-length-steps-per-epoch",
@@ -591,9 +586,9 @@ CASES = [
         fit(unknown(X, Y), epochs=2, steps_per_epoch=3),
         warns=(RAN_OUT,),
         warns_spe=(),
+        phantom=True,
         model_spe=True,
         quiet=True,
-        phantom=True,
     ),
     case(
         "dataset-endless-steps",
@@ -614,7 +609,6 @@ CASES = [
             validation_data=endless_generator(XV, YV),
             validation_steps=2,
         ),
-        quiet=True,
     ),
     # keras.config.set_max_epochs / set_max_steps_per_epoch.
     case(
@@ -634,15 +628,12 @@ CASES = [
         evaluate(generator(X, Y)),
         predict(generator(X)),
         warns=(RAN_OUT,),
-        model_spe=True,
-        quiet=True,
         phantom=True,
     ),
     case(
         "generator-endless-steps-per-epoch",
         "functional",
         fit(endless_generator(X, Y), epochs=2, steps_per_epoch=4),
-        model_spe=True,
         quiet=True,
     ),
     case(
@@ -651,7 +642,6 @@ CASES = [
         fit(py_dataset(X, Y), epochs=2),
         evaluate(py_dataset(X, Y)),
         predict(py_dataset(X)),
-        model_spe=True,
         quiet=True,
     ),
     # Ragged, sparse and optional (None) inputs; multi-input and nested x.
@@ -667,7 +657,6 @@ CASES = [
         "sparse",
         fit(SPARSE, Y, batch_size=BATCH, epochs=2),
         predict(SPARSE, batch_size=BATCH),
-        model_spe=True,
     ),
     case(
         "optional-input-none-then-given",
@@ -675,7 +664,6 @@ CASES = [
         fit({"x": X, "o": None}, Y, batch_size=BATCH, epochs=2),
         fit({"x": X, "o": X}, Y, batch_size=BATCH),
         predict({"x": X, "o": None}, batch_size=BATCH),
-        model_spe=True,
     ),
     case(
         "multi-input-list-arrays-and-dataset",
@@ -683,7 +671,6 @@ CASES = [
         fit([X, B], Y, batch_size=BATCH, epochs=2),
         fit(ds((X, B), Y)),
         predict([X, B], batch_size=BATCH),
-        model_spe=True,
     ),
     case(
         "multi-input-dict",
@@ -713,7 +700,6 @@ CASES = [
         fit(ds(X, {"cls": Y, "reg": YREG})),
         evaluate(X, {"cls": Y, "reg": YREG}, batch_size=BATCH),
         predict(X, batch_size=BATCH),
-        model_spe=True,
     ),
     case(
         "partial-loss-list-one-label-then-all",
@@ -744,7 +730,6 @@ CASES = [
         "add_loss_only",
         fit(X, batch_size=BATCH, epochs=2),
         evaluate(X, batch_size=BATCH),
-        model_spe=True,
     ),
     case("predict-uncompiled", "uncompiled", predict(X, batch_size=BATCH)),
 ]
@@ -823,20 +808,18 @@ def _keras_config(config: tuple[tuple[str, int], ...]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _warns(patterns: tuple[str, ...]) -> Iterator[dict[str, int]]:
-    """Each of ``patterns`` must be warned; any other warning is an error.
+    """Record the warnings that match ``patterns``; any other stays an error.
 
-    Yields the number of times each was warned (1 for one warned when a step
+    Yields how often each was warned (at most 1 for those warned when a step
     is traced, see `COUNTED`), filled in on exit.
     """
     counts: dict[str, int] = {}
-    checkers = []
-    with contextlib.ExitStack() as stack:
+    with warnings.catch_warnings(record=True) as caught:
         for pattern in patterns:
-            checker = stack.enter_context(pytest.warns(UserWarning, match=pattern))
-            checkers.append((pattern, checker))
+            warnings.filterwarnings("always", message=pattern, category=UserWarning)
         yield counts
-    for pattern, checker in checkers:
-        count = sum(1 for w in checker if re.search(pattern, str(w.message)))
+    for pattern in patterns:
+        count = sum(1 for w in caught if re.match(pattern, str(w.message)))
         counts[pattern] = count if pattern.startswith(COUNTED) else min(count, 1)
 
 
@@ -880,7 +863,10 @@ def _plain(case: Case, spe: int | None) -> Outcome:
     """Plain Keras' outcome (with the spy: it does not change what Keras runs)."""
     key = (case.name, spe)
     if key not in _PLAIN:
-        _PLAIN[key] = _run("plain", case, spe, spy=True)
+        outcome = _run("plain", case, spe, spy=True)
+        silent = [p for p, count in outcome.warnings.items() if not count]
+        assert not silent, f"setup: plain Keras did not warn {silent}"
+        _PLAIN[key] = outcome
     return _PLAIN[key]
 
 
@@ -927,8 +913,10 @@ def _assert_same(case: Case, plain: Outcome, ours: Outcome, *, hooks: bool) -> N
     problems = []
     if ours.warnings != plain.warnings:
         problems.append(f"warnings {ours.warnings}, plain Keras {plain.warnings}")
-    for call, a, b in zip(case.calls, ours.results, plain.results, strict=True):
-        name = f"{call.method} #{case.calls.index(call)}"
+    for index, (call, a, b) in enumerate(
+        zip(case.calls, ours.results, plain.results, strict=True)
+    ):
+        name = f"{call.method} #{index}"
         if call.method == "fit":
             if sorted(a) != sorted(b):
                 problems.append(f"{name}: History keys {sorted(a)} vs {sorted(b)}")

@@ -218,7 +218,7 @@ def test_why_the_update_is_not_compiled(optimizer, strategy, reason):
 def test_jit_compile_accepts_only_booleans_and_auto(model_factory):
     with pytest.raises(
         ArgumentTypeError,
-        match=r"`jit_compile` must be True, False or 'auto', got 'on'",
+        match=r"`jit_compile` must be True, False, 'auto' or 'autotune', got 'on'",
     ):
         tfs.Trainer(model_factory(), "custom", jit_compile="on")
     assert tfs.Trainer(model_factory(), "custom").options.jit_compile == "auto"

@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfstarter._checks import check_one_of, describe
+from tfstarter._checks import NonFiniteData, check_finite, check_one_of, describe
 from tfstarter.data._prepare import Plan, no_autograph, prepare
 from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
 from tfstarter.training import _compat
@@ -116,7 +116,7 @@ def to_dataset(
     batch_size: int | None = None,
     shuffle: bool = False,
     seed: int | None = None,
-    non_finite: str = "raise",
+    non_finite: NonFiniteData = "raise",
     steps: int | None = None,
     check_arrays: Callable[[Any, Any], None] | None = None,
 ) -> tf.data.Dataset:
@@ -305,8 +305,9 @@ def _dense(leaf: Any, name: str) -> Any:
 def _paths(structure: Any, role: str) -> list[str]:
     names = ["x", "y", "sample_weight"]
     paths: list[str] = []
+    del role  # the Trainer names the argument (`validation_data`) itself
     for name, part in zip(names, structure, strict=True):
-        label = role if name == "x" else name
+        label = name
         flat = tf.nest.flatten(part)
         if len(flat) == 1 and not isinstance(part, list | tuple | Mapping):
             paths.append(label)
@@ -338,7 +339,7 @@ def _from_arrays(
     shuffle: bool,
     seed: int | None,
     class_weight: Mapping[int, float] | None,
-    non_finite: str,
+    non_finite: NonFiniteData,
     check_targets: Callable[[Any, Any], None] | None = None,
 ) -> tf.data.Dataset:
     """Check arrays and batch them with tfstarter's seeded pipeline.
@@ -379,21 +380,22 @@ def _from_arrays(
                 f"Pass one row per sample everywhere."
             )
     if count == 0:
-        raise DataError(f"`{role}` has 0 samples; pass some data.")
+        raise DataError(
+            f"`{present[0][0]}` is empty (0 samples). Pass at least one sample."
+        )
     keep = np.ones(count, bool)
     for name, leaf in present:
         if isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f":
-            finite = np.isfinite(leaf.reshape(count, -1)).all(axis=1)
-            if not finite.all():
-                bad = int(np.flatnonzero(~finite)[0])
-                if non_finite == "raise":
-                    raise DataError(
-                        f"`{name}` holds NaN or Inf in {int((~finite).sum())} "
-                        f"row(s), the first at row {bad}. Clean the data, or pass "
-                        f"non_finite='drop' to Trainer.fit / evaluate to drop "
-                        f"those rows."
+            # The rule of tfstarter.data, with the hint to give the Trainer.
+            try:
+                keep &= check_finite(name, leaf, policy=non_finite)
+            except DataError as error:
+                raise DataError(
+                    str(error).replace(
+                        "pass non_finite='drop'",
+                        "pass non_finite='drop' to Trainer.fit / evaluate",
                     )
-                keep &= finite
+                ) from None
     if not keep.all():
         if not keep.any():
             raise DataError(

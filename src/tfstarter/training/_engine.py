@@ -141,10 +141,11 @@ class Engine:
     def run(self, user_callbacks: Sequence[Any], *, training: bool) -> Run:
         """The callbacks and the step of one call."""
         mode: ProbeMode = probe_mode(user_callbacks) if training else "off"
-        guarded = (
+        # evaluate and predict share the step of a plain fit (the guard only
+        # changes the train step), so they reuse its traced test and predict.
+        guarded = self.options.on_non_finite == "raise" and not (
             training
-            and self.options.on_non_finite == "raise"
-            and not any(
+            and any(
                 isinstance(cb, keras.callbacks.TerminateOnNaN) for cb in user_callbacks
             )
         )
@@ -155,7 +156,9 @@ class Engine:
         callbacks = list(user_callbacks)
         if step.probe is not None:
             callbacks.append(GradientHookDispatcher(step.probe, user_callbacks))
-        return Run(callbacks, list(user_callbacks), step, key, step.watch)
+        return Run(
+            callbacks, list(user_callbacks), step, key, step.watch if training else None
+        )
 
     def _make_step(self, mode: ProbeMode, guarded: bool) -> Step:
         model = self.model

@@ -9,6 +9,7 @@ loop (``_custom_loop.py``). Everything else lives in those parts.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfstarter._checks import (
+    NonFiniteData,
     check_bool,
     check_non_negative_int,
     check_number_in_range,
@@ -325,7 +327,7 @@ class Trainer:
         validation_batch_size: int | None = None,
         validation_freq: int | Sequence[int] = 1,
         seed: int | None = None,
-        non_finite: str = "raise",
+        non_finite: NonFiniteData = "raise",
         backup_dir: str | os.PathLike[str] | None = None,
         backup_every: BackupEvery = "epoch",
         keep_backup: bool = False,
@@ -554,7 +556,7 @@ class Trainer:
         steps: int | None = None,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
         return_dict: bool = True,
-        non_finite: str = "raise",
+        non_finite: NonFiniteData = "raise",
     ) -> Any:
         """Compute the loss and metrics on data, without updating the model.
 
@@ -767,6 +769,13 @@ def _split_last(
         raise ConfigError(
             f"`validation_split` needs arrays; `x` is {type(x).__name__}. Split "
             f"the data with tfs.data.split(...) and pass validation_data=."
+        )
+    first = next(leaf for leaf in tf.nest.flatten(x) if leaf is not None)
+    rows = int(np.shape(first)[0])
+    if math.floor(rows * (1.0 - fraction)) == 0:
+        raise ConfigError(
+            f"`validation_split={fraction}` of {rows} samples leaves no training "
+            f"samples; pass a smaller fraction or more data."
         )
     try:
         train, validation = _compat.train_validation_split(
