@@ -9,7 +9,7 @@ import tfstarter as tfs
 from tfstarter.cli._epoch_log import EpochExtras
 from tfstarter.cli._parsers import train_parser
 from tfstarter.cli._progress import Progress
-from tfstarter.cli._train import trainer_options
+from tfstarter.cli._run_callbacks import trainer_options
 
 
 def options(*args: str, callbacks: Sequence[Any] = ()) -> dict[str, object]:
