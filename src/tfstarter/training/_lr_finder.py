@@ -338,8 +338,9 @@ def zero_phase(values: Sequence[float], smoothing: float) -> list[float]:
     lag.
 
     Examples:
-        >>> [round(v, 3) for v in zero_phase([1.0, 1.0, 4.0, 1.0, 1.0], 0.5)]
-        [1.571, 1.714, 2.143, 1.714, 1.571]
+        >>> smooth = zero_phase([1.0, 1.0, 4.0, 1.0, 1.0], 0.5)
+        >>> [round(v, 2) for v in smooth], smooth.index(max(smooth))
+        ([1.29, 1.59, 2.26, 1.66, 1.39], 2)
         >>> zero_phase([3.0, 1.0], 0.0)
         [3.0, 1.0]
     """
