@@ -57,6 +57,7 @@ class Probe:
     intra_op: int | None = None
     batch_size: int | None = None  # None: the recipe's
     schedule: bool = True  # the recipe's schedule callbacks
+    filters: tuple[int, ...] | None = None  # None: the builder's default
 
 
 def probe(spec: Probe, *, samples: int, rounds: int, epochs: int) -> dict[str, Any]:
@@ -86,7 +87,8 @@ def probe(spec: Probe, *, samples: int, rounds: int, epochs: int) -> dict[str, A
     x = rng.integers(0, 256, size=(samples, 28, 28), dtype=np.uint8)
     y = rng.integers(0, 10, size=samples)
     keras.utils.set_random_seed(0)
-    model = tfs.models.cnn((28, 28), classes=10, rescale=1 / 255, seed=0)
+    shape = {} if spec.filters is None else {"filters": tuple(spec.filters)}
+    model = tfs.models.cnn((28, 28), classes=10, rescale=1 / 255, seed=0, **shape)
     data, _ = recipe.datasets(x, y, seed=0)
     if spec.runner == "trainer":
         options = {} if spec.jit_compile is None else {"jit_compile": spec.jit_compile}
@@ -185,4 +187,10 @@ PROBES: list[Probe] = [
     Probe("Trainer, inter_op threads 1", inter_op=1),
     Probe("Trainer, no per-batch schedule callback", schedule=False),
     Probe("Trainer, batch 256", batch_size=256),
+    Probe("Trainer, filters=(32, 64) (the default before)", filters=(32, 64)),
+    Probe(
+        "Trainer, filters=(32, 64), oneDNN on",
+        {"TF_ENABLE_ONEDNN_OPTS": "1"},
+        filters=(32, 64),
+    ),
 ]

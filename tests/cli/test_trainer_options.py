@@ -6,7 +6,7 @@ import tfstarter as tfs
 from tfstarter.cli._epoch_log import EpochExtras
 from tfstarter.cli._parsers import train_parser
 from tfstarter.cli._progress import Progress
-from tfstarter.cli._train import trainer_options
+from tfstarter.cli._run_callbacks import trainer_options
 from tfstarter.training._dispatch import TRAIN_BATCH_HOOKS
 
 

@@ -30,8 +30,9 @@ def current_learning_rate(model: keras.Model) -> float:
 class EpochExtras(keras.callbacks.Callback):  # type: ignore[misc]
     """Add ``learning_rate`` and ``epoch_seconds`` to every epoch's logs.
 
-    The learning rate is read when the epoch begins, after any scheduler
-    has set it, so it is the rate the epoch trained with.
+    The learning rate is the one a scheduler logged for the epoch (a
+    per-batch schedule logs its last batch's), else the optimizer's rate
+    when the epoch ends, before any callback after this one changes it.
 
     Examples:
         >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
@@ -48,17 +49,15 @@ class EpochExtras(keras.callbacks.Callback):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._start = time.perf_counter()
-        self._rate = float("nan")
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Note the time and the learning rate."""
+        """Note the time."""
         del epoch, logs
-        self._rate = current_learning_rate(self.model)
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Write the learning rate and the epoch's duration into ``logs``."""
         del epoch
         if logs is not None:
-            logs["learning_rate"] = self._rate
+            logs.setdefault("learning_rate", current_learning_rate(self.model))
             logs["epoch_seconds"] = time.perf_counter() - self._start

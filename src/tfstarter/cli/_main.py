@@ -45,13 +45,12 @@ def _run(command: str, config: Any, parsers: dict[str, Any], args: list[str]) ->
 
     options = config[command]
     if command == "train":
-        from tfstarter.cli._train import resolved_config, saved_yaml, train
+        from tfstarter.cli._resolve import resolved_config, saved_yaml
+        from tfstarter.cli._train import train
 
         if options.print_config:
             print(
-                saved_yaml(
-                    parsers["train"], resolved_config(parsers["train"], options)
-                ),
+                saved_yaml(parsers["train"], resolved_config(options)),
                 end="",
             )
             return 0

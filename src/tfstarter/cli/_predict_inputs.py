@@ -81,7 +81,7 @@ def read_inputs(
         DataError: for inputs that do not fit the model.
     """
     import tfstarter as tfs
-    from tfstarter.cli._data import materialize
+    from tfstarter.cli._sources import materialize
 
     source = Path(path)
     if not source.exists():

@@ -15,16 +15,15 @@ import numpy as np
 
 from tfstarter.cli._data import RunData, load_data, schema_to_json
 from tfstarter.cli._environment import environment
-from tfstarter.cli._epoch_log import EpochExtras
 from tfstarter.cli._model import build_model
-from tfstarter.cli._parsers import CLI_ONLY, EXPORT_FROM_RUN, TRAINER_FROM_MODEL
-from tfstarter.cli._progress import Progress
+from tfstarter.cli._parsers import EXPORT_FROM_RUN
 from tfstarter.cli._quiet import filtered_stderr
-from tfstarter.cli._recipe import resolve, run_recipe
+from tfstarter.cli._recipe import run_recipe
 from tfstarter.cli._report_files import report_inputs
+from tfstarter.cli._resolve import resolved_config, saved_yaml
+from tfstarter.cli._run_callbacks import run_callbacks, trainer_options
 from tfstarter.cli._run_folder import RunFolder, write_json, write_text
 from tfstarter.cli._signature_call import config_kwargs
-from tfstarter.errors import ConfigError
 from tfstarter.report import confident_mistakes, write_report
 from tfstarter.report._format import format_metric
 from tfstarter.report._mistakes import is_image_batch
@@ -34,104 +33,6 @@ MISTAKES_SHOWN = 16
 
 VERIFY_SAMPLES = 256
 """Test inputs every exported artifact is checked on."""
-
-
-def resolved_config(parser: Any, config: Any) -> Any:
-    """Return the config with the recipe applied and the run's name decided.
-
-    The name defaults to the config file's stem (``mnist_cnn`` for
-    ``examples/configs/mnist_cnn.yaml``), else ``run``.
-    """
-    config = resolve(config.clone())
-    if config.name is None:
-        files = config.get("config") or []
-        config.name = Path(str(files[-1])).stem if files else "run"
-    check_values(config)
-    return config
-
-
-def check_values(config: Any) -> None:
-    """Reject values the types allow but the run cannot use.
-
-    Raises:
-        ConfigError: naming the key, showing the value and saying the fix.
-    """
-    from tfstarter._checks import check_number_in_range, check_positive_int
-
-    check_positive_int("fit.epochs", config["fit.epochs"])
-    check_positive_int("data.batch_size", config["data.batch_size"])
-    split = check_number_in_range(
-        "data.validation_split", config["data.validation_split"], low=0.0, high=1.0
-    )
-    for key in ("data.limit", "data.test_limit"):
-        if config[key] is not None:
-            check_positive_int(key, config[key])
-    stopping = config["fit.early_stopping"]
-    if stopping is not None:
-        check_positive_int("fit.early_stopping.patience", stopping.patience)
-        if str(stopping.monitor).startswith("val_") and split == 0:
-            raise ConfigError(
-                f"`fit.early_stopping.monitor` is {stopping.monitor!r}, but "
-                f"data.validation_split is 0, so there is no validation data. Set "
-                f"data.validation_split above 0, or monitor a training metric."
-            )
-
-
-def saved_yaml(parser: Any, config: Any) -> str:
-    """Return the config as the YAML a run saves (without command-only options)."""
-    saved = config.clone()
-    for key in CLI_ONLY:
-        if key in saved:
-            del saved[key]
-    text: str = parser.dump(saved)
-    return text
-
-
-def trainer_options(config: Any) -> dict[str, Any]:
-    """Return the `Trainer` keyword arguments of a config.
-
-    The progress line says it is content with one update per compiled call
-    (``batch_hooks_per_call``), as Keras' progress bar is, so under
-    ``steps_per_execution="auto"`` the Trainer keeps its fast path.
-    """
-    import tfstarter as tfs
-
-    return config_kwargs(tfs.Trainer, config.trainer.as_dict(), skip=TRAINER_FROM_MODEL)
-
-
-def _callbacks(
-    config: Any, folder: RunFolder, data: RunData, *, quiet: bool, resume: bool
-) -> list[keras.callbacks.Callback]:
-    callbacks: list[keras.callbacks.Callback] = [
-        *run_recipe(config).callbacks(),
-        EpochExtras(),
-        # A resumed run goes on writing the rows of the epochs it trains.
-        keras.callbacks.CSVLogger(str(folder.metrics), append=resume),
-    ]
-    if config["fit.tensorboard"]:
-        callbacks.append(
-            keras.callbacks.TensorBoard(
-                log_dir=str(folder.tensorboard), write_graph=False, profile_batch=0
-            )
-        )
-    stopping = config["fit.early_stopping"]
-    if stopping is not None:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=stopping.monitor,
-                patience=stopping.patience,
-                min_delta=stopping.min_delta,
-                restore_best_weights=stopping.restore_best_weights,
-            )
-        )
-    callbacks.append(
-        Progress(
-            batch_size=config["data.batch_size"],
-            samples=len(data.x_train),
-            live=not quiet,
-        )
-    )
-    return callbacks
 
 
 def _export(config: Any, model: keras.Model, data: RunData, folder: RunFolder) -> None:
@@ -173,7 +74,7 @@ def train(
 
     import tfstarter as tfs
 
-    config = resolved_config(parser, config)
+    config = resolved_config(config)
     seed = int(config.seed)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
@@ -194,7 +95,7 @@ def train(
         seed=seed,
         normalize=bool(config["data.normalize"]),
     )
-    callbacks = _callbacks(config, folder, data, quiet=quiet, resume=bool(resume))
+    callbacks = run_callbacks(config, folder, data, quiet=quiet, resume=bool(resume))
     trainer = tfs.Trainer(model, **trainer_options(config))
     batch_size = int(config["data.batch_size"])
     recipe = dataclasses.replace(run_recipe(config), validation_split=0.0)

@@ -100,7 +100,7 @@ def scores_table(scores: Sequence[ClassScores]) -> str:
                 f"{sum(s.precision for s in scores) / count:.3f}",
                 f"{sum(s.recall for s in scores) / count:.3f}",
                 f"{sum(s.f1 for s in scores) / count:.3f}",
-                str(sum(s.support for s in scores)),
+                f"{sum(s.support for s in scores):,}",
             ]
         )
     return _table(["class", "precision", "recall", "F1", "support"], rows)

@@ -69,7 +69,8 @@ def _curves(folder: Path, inputs: ReportInputs) -> tuple[str, list[Plot]]:
                 "learning_rate",
                 "learning rate",
                 learning_rate_curve(history),
-                "The learning rate of each epoch.",
+                "The learning rate of each epoch (the last batch's, for a "
+                "schedule that changes it every batch).",
             )
         )
     return f"<p>{text}</p>", plots

@@ -62,8 +62,9 @@ class LearningRateFinding:
     Attributes:
         rates: the learning rate of each batch of the sweep, increasing.
         losses: the training loss of each batch (one per rate).
-        smoothed: ``losses`` smoothed with an exponential moving average
-            (bias-corrected), which the suggestion and the stop rule read.
+        smoothed: ``losses`` smoothed without lag (an exponential moving
+            average run forwards, then backwards), which the suggestion
+            reads; NaN for the batches where the loss had blown up.
         suggestion: the suggested learning rate.
         method: how ``suggestion`` was read off ``smoothed`` (see `Suggest`).
         diverged: whether the sweep stopped early because the loss blew up
@@ -157,10 +158,15 @@ class LearningRateFinding:
             label=f"suggestion {self.suggestion:.2g} ({self.method})",
         )
         axes.set_xscale("log")
-        finite = [value for value in self.smoothed if math.isfinite(value)]
-        if finite:
-            low, high = min(finite), finite[0]
-            axes.set_ylim(low - 0.1 * (high - low), high + 0.5 * (high - low) + 1e-12)
+        usable = [
+            loss
+            for loss, smooth in zip(self.losses, self.smoothed, strict=True)
+            if math.isfinite(smooth)
+        ]
+        if usable:
+            low, high = min(usable), max(usable[0], self.smoothed[0])
+            span = max(high - low, 1e-12)
+            axes.set_ylim(low - 0.05 * span, high + 0.5 * span)
         axes.set_xlabel("learning rate")
         axes.set_ylabel("training loss")
         axes.set_title("Learning-rate range test")
@@ -183,6 +189,7 @@ class _Sweep(keras.callbacks.Callback):  # type: ignore[misc]
         self.losses: list[float] = []
         self.smoothed: list[float] = []
         self.diverged = False
+        self.usable = 0
         self._average = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
@@ -203,6 +210,8 @@ class _Sweep(keras.callbacks.Callback):  # type: ignore[misc]
         self.smoothed.append(smoothed)
         if smoothed > self.divergence * min(self.smoothed):
             self._stop()
+            return
+        self.usable = len(self.losses)
 
     def _stop(self) -> None:
         self.diverged = True
@@ -320,6 +329,32 @@ def _stream(
     )
 
 
+def zero_phase(values: Sequence[float], smoothing: float) -> list[float]:
+    """Smooth ``values`` without lag: a bias-corrected EMA forwards, then backwards.
+
+    A one-way moving average lags: with ``smoothing=0.98`` its curve trails
+    the losses by about 50 batches, which on a sweep of 100 batches over 8
+    decades is 4 decades of learning rate. Running it both ways cancels the
+    lag.
+
+    Examples:
+        >>> smooth = zero_phase([1.0, 1.0, 4.0, 1.0, 1.0], 0.5)
+        >>> [round(v, 2) for v in smooth], smooth.index(max(smooth))
+        ([1.29, 1.59, 2.26, 1.66, 1.39], 2)
+        >>> zero_phase([3.0, 1.0], 0.0)
+        [3.0, 1.0]
+    """
+
+    def forwards(series: Sequence[float]) -> list[float]:
+        average, out = 0.0, []
+        for count, value in enumerate(series, start=1):
+            average = smoothing * average + (1 - smoothing) * value
+            out.append(average / (1 - smoothing**count))
+        return out
+
+    return forwards(forwards(values)[::-1])[::-1]
+
+
 def _suggest(
     rates: Sequence[float], smoothed: Sequence[float], method: Suggest
 ) -> float:
@@ -343,7 +378,7 @@ def find_learning_rate(
     steps: int = 100,
     batch_size: int | None = None,
     seed: int | None = 0,
-    smoothing: float = 0.98,
+    smoothing: float = 0.9,
     divergence: float = 4.0,
     suggest: Suggest = "minimum",
 ) -> LearningRateFinding:
@@ -372,9 +407,11 @@ def find_learning_rate(
         batch_size: the batch size for arrays (default 32).
         seed: the shuffle seed for arrays.
         smoothing: the factor of the exponential moving average of the loss,
-            in ``[0, 1)``; 0 for none.
-        divergence: stop when the smoothed loss exceeds this many times its
-            lowest value.
+            in ``[0, 1)``; 0 for none. The stop rule runs it forwards (as the
+            sweep goes); the curve and the suggestion forwards and backwards,
+            which cancels its lag.
+        divergence: stop when the (forwards) smoothed loss exceeds this many
+            times its lowest value.
         suggest: how to read the suggestion off the curve (see `Suggest`).
 
     Returns:
@@ -452,17 +489,19 @@ def find_learning_rate(
             # The trainer refuses a NaN/Inf loss: the sweep has diverged.
             sweep.record(math.nan)
     done = len(sweep.losses)
-    if not any(math.isfinite(value) for value in sweep.smoothed):
+    if sweep.usable == 0:
         raise TrainingError(
             f"the range test got no finite loss in {done} batch(es) from "
             f"learning rate {start:g}: the loss is NaN or Inf from the start. Check "
             f"the data and the model, or pass a smaller `start`."
         )
+    smoothed = zero_phase(sweep.losses[: sweep.usable], smoothing)
+    smoothed += [math.nan] * (done - sweep.usable)
     return LearningRateFinding(
         rates=tuple(rates[:done]),
         losses=tuple(sweep.losses),
-        smoothed=tuple(sweep.smoothed),
-        suggestion=_suggest(rates[:done], sweep.smoothed, suggest),
+        smoothed=tuple(smoothed),
+        suggestion=_suggest(rates[:done], smoothed, suggest),
         method=suggest,
         diverged=sweep.diverged,
     )
