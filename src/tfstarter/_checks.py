@@ -434,3 +434,32 @@ def take_rows(data: Any, index: npt.ArrayLike) -> Any:
     if isinstance(data, Mapping):
         return {key: take_rows(value, index) for key, value in data.items()}
     return np.asarray(data)[np.asarray(index)]
+
+
+def check_model(model: object, *, name: str = "model") -> Any:
+    """Return ``model`` if it is a `keras.Model`, else raise `ArgumentTypeError`.
+
+    The one check of a ``model`` argument, for the Trainer and the exporters.
+
+    Raises:
+        ArgumentTypeError: for anything else (a layer, a builder function...).
+
+    Examples:
+        >>> check_model("not a model")
+        Traceback (most recent call last):
+        ...
+        tfstarter.errors.ArgumentTypeError: `model` must be a keras.Model, ...
+    """
+    import keras
+
+    if isinstance(model, keras.Model):
+        return model
+    hint = (
+        " It is a function: call it to build the model first."
+        if callable(model) and not isinstance(model, keras.layers.Layer)
+        else " Wrap layers in keras.Sequential([...]) or build one with tfs.models."
+    )
+    raise ArgumentTypeError(
+        f"`{name}` must be a keras.Model, got {describe(model)} of type "
+        f"{type(model).__name__}.{hint}"
+    )

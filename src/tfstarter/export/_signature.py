@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tfstarter._checks import describe
-from tfstarter.errors import ArgumentTypeError, ExportError
+from tfstarter._checks import check_model
+from tfstarter.errors import ExportError
 from tfstarter.export._formats import INPUT_NAME, OUTPUT_NAME
 
 
@@ -55,26 +55,6 @@ class IOSpec:
                 "dtype": self.output_dtype,
             },
         }
-
-
-def check_model(model: object, *, name: str = "model") -> Any:
-    """Return ``model`` if it is a `keras.Model`, else raise `ArgumentTypeError`.
-
-    Example:
-        >>> check_model("not a model")
-        Traceback (most recent call last):
-        ...
-        tfstarter.errors.ArgumentTypeError: `model` must be a keras.Model...
-    """
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise ArgumentTypeError(
-            f"`{name}` must be a keras.Model, got {describe(model)} of type "
-            f"{type(model).__name__}. Pass the model itself, e.g. one built by "
-            f"tfstarter.models."
-        )
-    return model
 
 
 def check_built(model: object, *, name: str = "model") -> Any:

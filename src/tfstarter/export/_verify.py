@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from tfstarter._checks import check_one_of, check_positive_int, describe
+from tfstarter._checks import check_model, check_one_of, check_positive_int, describe
 from tfstarter.errors import ArgumentTypeError, VerificationError
 from tfstarter.export._formats import (
     PathLike,
@@ -23,7 +23,7 @@ from tfstarter.export._predictor import Predictor
 from tfstarter.export._report import VerificationReport
 from tfstarter.export._samples import as_inputs
 from tfstarter.export._saved_model_runtime import SavedModelPredictor
-from tfstarter.export._signature import check_model, io_spec
+from tfstarter.export._signature import io_spec
 from tfstarter.export._tolerance import DEFAULT_TOLERANCES, Tolerance
 
 Head: TypeAlias = Literal["auto", "regression", "binary", "multiclass"]

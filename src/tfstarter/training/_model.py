@@ -6,36 +6,10 @@ from typing import Any
 
 import keras
 
-from tfstarter._checks import describe
-from tfstarter.errors import ArgumentTypeError, ConfigError
+from tfstarter.errors import ConfigError
 from tfstarter.training import _compat
 
 DEFAULT_OPTIMIZER = "adam"
-
-
-def check_model(model: object) -> keras.Model:
-    """Return ``model`` if it is a `keras.Model`, else raise.
-
-    Raises:
-        ArgumentTypeError: for anything else (e.g. a layer or a builder function).
-
-    Examples:
-        >>> check_model(keras.Sequential([keras.layers.Dense(1)])).name.startswith(
-        ...     "sequential"
-        ... )
-        True
-    """
-    if isinstance(model, keras.Model):
-        return model
-    hint = (
-        " It is a function: call it to build the model first."
-        if callable(model) and not isinstance(model, keras.layers.Layer)
-        else " Wrap layers in keras.Sequential([...]) or build one with tfs.models."
-    )
-    raise ArgumentTypeError(
-        f"`model` must be a keras.Model, got {describe(model)} of type "
-        f"{type(model).__name__}.{hint}"
-    )
 
 
 def _has_own_loss_logic(model: Any) -> bool:

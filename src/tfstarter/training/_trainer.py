@@ -21,6 +21,7 @@ import tensorflow as tf
 from tfstarter._checks import (
     NonFiniteData,
     check_bool,
+    check_model,
     check_non_negative_int,
     check_number_in_range,
     check_positive_int,
@@ -52,7 +53,7 @@ from tfstarter.training._data import (
 from tfstarter.training._engine import Engine
 from tfstarter.training._fit_loop import FitLoop
 from tfstarter.training._lr_finder import LearningRateFinding, find_learning_rate
-from tfstarter.training._model import check_model, prepare_model, require_loss
+from tfstarter.training._model import prepare_model, require_loss
 from tfstarter.training._options import (
     GradientClipping,
     JitCompile,
