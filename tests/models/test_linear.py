@@ -148,7 +148,7 @@ def test_same_seed_same_weights() -> None:
         (
             {"input_shape": 3, "seed": -1},
             ConfigError,
-            r"`seed` must be a non-negative integer",
+            r"`seed` must be in \[0, 2\*\*63\), got -1",
         ),
     ],
 )
