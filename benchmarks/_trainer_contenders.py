@@ -168,14 +168,14 @@ def trainer(
 
 def whole_step_min_steps() -> int:
     """Steps of the first ``fit`` call in which ``jit_compile="auto"`` decides."""
-    from tfstarter.training.xla import _whole_step
+    from tfstarter.training._xla import _whole_step
 
     return int(_whole_step.WHOLE_STEP_MIN_STEPS)
 
 
 def shorten_whole_step_rule(steps: int) -> None:
     """For smoke runs only: let the rule decide in a call of ``steps`` steps."""
-    from tfstarter.training.xla import _whole_step
+    from tfstarter.training._xla import _whole_step
 
     _whole_step.WHOLE_STEP_MIN_STEPS = steps  # type: ignore[misc]
 

@@ -121,7 +121,9 @@ def small_images(n: int = 64) -> tuple[np.ndarray, np.ndarray]:
 
 def test_fit_runs_the_whole_recipe_in_a_trainer() -> None:
     x, y = small_images()
-    model = tfs.models.cnn((8, 8), classes=3, filters=(4,), hidden=(8,), seed=0)
+    model = tfs.models.cnn(
+        (8, 8), classes=3, filters=(4,), hidden=(8,), rescale=1 / 255, seed=0
+    )
     recipe = Recipe(3, 16, schedule="one_cycle", learning_rate=0.01, shift=1)
     history = recipe.fit(model, x, y, verbose=0, seed=0)
     assert len(history.history["val_loss"]) == 3
@@ -135,7 +137,9 @@ def test_fit_is_repeatable() -> None:
     results = []
     for _ in range(2):
         keras.utils.set_random_seed(0)
-        model = tfs.models.cnn((8, 8), classes=3, filters=(4,), hidden=(8,), seed=0)
+        model = tfs.models.cnn(
+            (8, 8), classes=3, filters=(4,), hidden=(8,), rescale=1 / 255, seed=0
+        )
         trainer = tfs.Trainer(model, "custom", jit_compile=False)
         Recipe(2, 16, schedule="one_cycle", shift=1).fit(trainer, x, y, verbose=0)
         results.append(model.get_weights())
@@ -145,7 +149,7 @@ def test_fit_is_repeatable() -> None:
 
 def test_fit_with_validation_data_trains_on_everything() -> None:
     x, y = small_images(40)
-    model = tfs.models.dense((8, 8), classes=3, seed=0)
+    model = tfs.models.dense((8, 8), classes=3, rescale=1 / 255, seed=0)
     seen: list[int] = []
 
     class Count(keras.callbacks.Callback):

@@ -23,7 +23,7 @@ SCRIPT = textwrap.dedent(
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     import keras, numpy as np
     import tfstarter as tfs
-    from tfstarter.training.xla import _whole_step
+    from tfstarter.training._xla import _whole_step
 
     loop, kind, eager = sys.argv[1], sys.argv[2], sys.argv[3] == "eager"
     if eager:

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 import tfstarter as tfs
 from tfstarter.errors import ArgumentTypeError
-from tfstarter.training.xla._update import xla_update_unavailable
+from tfstarter.training._xla._update import xla_update_unavailable
 
 LOOPS = ["fit", "custom"]
 

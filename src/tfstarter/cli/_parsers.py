@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 MODEL_FROM_DATA = frozenset({"input_shape", "classes", "outputs", "normalize", "seed"})
 """Builder arguments the command fills in from the data and the seed."""
 
-TRAINER_FROM_MODEL = frozenset({"model", "loss", "optimizer", "metrics", "strategy"})
-"""`Trainer` arguments that come with the built model, not from the config."""
 
 EXPORT_FROM_RUN = frozenset(
     {
@@ -149,7 +147,7 @@ def train_parser() -> ArgumentParser:
         ".dense, .linear, .logistic) and init_args its arguments.",
     )
     parser.add_class_arguments(
-        tfs.Trainer, "trainer", skip=set(TRAINER_FROM_MODEL), instantiate=False
+        tfs.training.TrainerOptions, "trainer", instantiate=False
     )
     parser.add_class_arguments(FitConfig, "fit")
     parser.add_function_arguments(

@@ -8,7 +8,6 @@ import keras
 
 from tfstarter.cli._data import RunData
 from tfstarter.cli._epoch_log import EpochExtras
-from tfstarter.cli._parsers import TRAINER_FROM_MODEL
 from tfstarter.cli._progress import Progress
 from tfstarter.cli._recipe import run_recipe
 from tfstarter.cli._run_folder import RunFolder
@@ -16,7 +15,10 @@ from tfstarter.cli._signature_call import config_kwargs
 
 
 def trainer_options(config: Any) -> dict[str, Any]:
-    """Return the `Trainer` keyword arguments of a config.
+    """Return the `Trainer` keyword arguments of a config's ``trainer`` section.
+
+    The section holds the fields of `tfstarter.training.TrainerOptions`, with
+    their defaults written out in the resolved config.
 
     The progress line says it is content with one update per compiled call
     (``batch_hooks_per_call``), as Keras' progress bar is, so under
@@ -24,7 +26,9 @@ def trainer_options(config: Any) -> dict[str, Any]:
     """
     import tfstarter as tfs
 
-    return config_kwargs(tfs.Trainer, config.trainer.as_dict(), skip=TRAINER_FROM_MODEL)
+    return config_kwargs(
+        tfs.training.TrainerOptions, config.trainer.as_dict(), skip=frozenset()
+    )
 
 
 def run_callbacks(

@@ -35,7 +35,7 @@ from tfstarter.training._options import (
 )
 from tfstarter.training._strategy import auto_strategy
 from tfstarter.training._trainer import Trainer
-from tfstarter.training.xla import XlaStatus
+from tfstarter.training._xla import XlaStatus
 
 __all__ = [
     "AUTO_STEPS_PER_EXECUTION",

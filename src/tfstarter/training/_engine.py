@@ -27,7 +27,7 @@ from tfstarter.training._gradient_probe import GradientHookDispatcher, GradientP
 from tfstarter.training._non_finite import NonFiniteGuard, NonFiniteWatch
 from tfstarter.training._options import AUTO_STEPS_PER_EXECUTION, TrainerOptions
 from tfstarter.training._step import Step
-from tfstarter.training.xla import WholeStep, XlaPolicy
+from tfstarter.training._xla import WholeStep, XlaPolicy
 
 ProbeMode = Literal["off", "norm", "values"]
 _GRADIENT_HOOKS = ("on_gradient_norm", "on_gradients")

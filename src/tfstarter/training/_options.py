@@ -104,7 +104,7 @@ class TrainerOptions:
             (default) decides from the model, never from a clock, so a
             seeded run repeats exactly: the optimizer's weight update is
             XLA-compiled on its own where that is safe, and in the custom
-            loop the whole step is too where the `tfstarter.training.xla`
+            loop the whole step is too where the whole-step XLA
             rule finds it pays (see `Trainer.xla`). ``"autotune"`` is
             ``"auto"`` except that the custom loop times whole-step XLA
             against the plain step during a long enough ``fit`` and keeps

@@ -26,7 +26,7 @@ from tfstarter.errors import ConfigError
 from tfstarter.training import _compat
 from tfstarter.training._gradient_probe import GradientProbe
 from tfstarter.training._non_finite import NonFiniteWatch
-from tfstarter.training.xla import XlaUpdate
+from tfstarter.training._xla import XlaUpdate
 
 
 def _batch_size(x: Any) -> Any:

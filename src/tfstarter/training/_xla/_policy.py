@@ -13,9 +13,9 @@ from typing import Any
 
 from tfstarter.training import _compat
 from tfstarter.training._compiled import Functions
-from tfstarter.training.xla._status import XlaStatus
-from tfstarter.training.xla._update import XlaUpdate, xla_update_unavailable
-from tfstarter.training.xla._whole_step import WholeStep, pending_reason
+from tfstarter.training._xla._status import XlaStatus
+from tfstarter.training._xla._update import XlaUpdate, xla_update_unavailable
+from tfstarter.training._xla._whole_step import WholeStep, pending_reason
 
 
 class XlaPolicy:

@@ -34,8 +34,8 @@ import tensorflow as tf
 
 from tfstarter.training._compiled import Functions
 from tfstarter.training._epoch_iterator import Call, EpochIterator
-from tfstarter.training.xla._autotune import TRIAL_MIN_SECONDS, Autotune
-from tfstarter.training.xla._ops import op_types, random_ops
+from tfstarter.training._xla._autotune import TRIAL_MIN_SECONDS, Autotune
+from tfstarter.training._xla._ops import op_types, random_ops
 
 WHOLE_STEP_MIN_STEPS = 2000
 """Steps a ``fit`` call must run for ``"auto"`` to decide on whole-step XLA."""
@@ -228,9 +228,13 @@ class WholeStep:
                 return tune.pace(iterator, call, left[0] + (call.steps or call.limit))
             if not self._compiled:
                 return self._first_xla_call(iterator, call)
-            if call.reaches_end:
-                return self._run(iterator, call)
-            return tune.round(iterator, call)
+            if not call.reaches_end:
+                return tune.round(iterator, call)
+            # The data-ending batch runs plain; the batches before it still
+            # count for the trial (an epoch may be a single call).
+            if (call.steps or 1) > 1 and tune.round(iterator, _head(call)) is None:
+                return None
+            return self.plain(iterator, _tail(call))
 
         return run
 

@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from tfstarter.training.xla._policy import XlaPolicy
-from tfstarter.training.xla._status import XlaStatus
-from tfstarter.training.xla._update import XlaUpdate
-from tfstarter.training.xla._whole_step import SLOWER_UNDER_XLA, WholeStep
+from tfstarter.training._xla._policy import XlaPolicy
+from tfstarter.training._xla._status import XlaStatus
+from tfstarter.training._xla._update import XlaUpdate
+from tfstarter.training._xla._whole_step import SLOWER_UNDER_XLA, WholeStep
 
 __all__ = ["SLOWER_UNDER_XLA", "WholeStep", "XlaPolicy", "XlaStatus", "XlaUpdate"]
