@@ -38,6 +38,8 @@ from tfstarter.errors import (
     TrainingError,
 )
 
+pytestmark = pytest.mark.extended  # a long reference suite: its own step of .ci/run
+
 # ---------------------------------------------------------------- harness
 
 

@@ -23,6 +23,8 @@ import tensorflow as tf
 
 import tfstarter as tfs
 
+pytestmark = pytest.mark.extended  # a long reference suite: its own step of .ci/run
+
 HOOKS = (
     "on_train_begin",
     "on_train_end",
