@@ -261,6 +261,16 @@ def test_strategy_must_be_the_models(model_factory):
         )
 
 
+def test_the_default_strategy_goes_with_a_model_built_outside_any_scope(
+    model_factory,
+):
+    # What auto_strategy() returns on one machine.
+    trainer = tfs.Trainer(
+        model_factory(), "custom", strategy=tf.distribute.get_strategy()
+    )
+    assert trainer.strategy is None
+
+
 def test_predict_reads_a_tuple_as_the_inputs_of_several(model_factory, data):
     with pytest.raises(
         DataError, match=r"yields 2 input tensor.*pass x alone, not \(x, y\)"
