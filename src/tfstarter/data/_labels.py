@@ -65,7 +65,7 @@ def _named_leaves(name: str, data: Any) -> list[tuple[str, Any]]:
 
 
 def _dtype(value: Any) -> tf.DType:
-    if isinstance(value, tf.TensorSpec | tf.Tensor):
+    if isinstance(value, tf.TensorSpec | tf.Tensor | tf.RaggedTensor | tf.SparseTensor):
         return tf.as_dtype(value.dtype)
     array = np.asarray(value)
     if array.dtype.kind in "USO":
@@ -96,7 +96,8 @@ def check_features(model: Any, x: Any, *, name: str = "x") -> None:
         ...
         tfstarter.errors.DataError: `x` holds strings, but the model takes ...
     """
-    leaves = _named_leaves(name, x)
+    # None stands for an optional input that is left out: nothing to check.
+    leaves = [(where, v) for where, v in _named_leaves(name, x) if v is not None]
     check_feature_dtypes(model, name, [(where, _dtype(v)) for where, v in leaves])
 
 

@@ -133,7 +133,15 @@ def build_from_spec(model: Any, element_spec: Any) -> None:
     builder = getattr(model, "_symbolic_build", None)
     if builder is None:
         return
-    builder(data_batch=element_spec)
+    import tensorflow as tf
+
+    # An optional input left out (None) is a NoneTensorSpec in a dataset's
+    # element spec; Keras' symbolic build takes None for it.
+    spec = tf.nest.map_structure(
+        lambda s: None if type(s).__name__ == "NoneTensorSpec" else s,
+        element_spec,
+    )
+    builder(data_batch=spec)
 
 
 def compiled_metrics(model: Any) -> Any:

@@ -414,6 +414,10 @@ def _from_arrays(
         if packed[1] is None and packed[2] is None
         else (packed[:2] if packed[2] is None else packed)
     )
+    # As Keras' array adapter does: tf.data would read a list of arrays as
+    # one stacked tensor, so the inputs of a multi-input model (and the
+    # targets of a multi-output one) given as lists become tuples.
+    element = keras.tree.lists_to_tuples(element)
 
     @no_autograph
     def gather(index: Any) -> Any:

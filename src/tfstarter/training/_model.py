@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import tensorflow as tf
 
 from tfstarter.errors import ConfigError
 from tfstarter.training import _compat
@@ -47,11 +48,37 @@ def prepare_model(
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
 
 
-def require_loss(model: keras.Model, *, action: str) -> None:
+def _adds_losses(model: keras.Model, element_spec: Any) -> bool:
+    """Whether calling ``model`` on a batch adds ``add_loss`` terms.
+
+    Keras collects them only while the model is called (``model.losses`` is
+    empty before): this traces one forward pass on the batch's input spec in
+    a `keras.StatelessScope` that collects them, running nothing and
+    changing no variable.
+    """
+    x, _, _ = keras.utils.unpack_x_y_sample_weight(element_spec)
+    found: list[bool] = []
+    takes_training = _compat.call_takes_training(model)
+
+    def forward(inputs: Any) -> Any:
+        with keras.StatelessScope(collect_losses=True) as scope:
+            if takes_training:
+                model(inputs, training=True)
+            else:
+                model(inputs)
+            found.append(bool(scope.losses))
+        return tf.constant(0)
+
+    tf.function(forward, autograph=False).get_concrete_function(x)
+    return any(found)
+
+
+def require_loss(model: keras.Model, *, action: str, element_spec: Any = None) -> None:
     """Check, once the model is built, that there is a loss to ``action`` with.
 
-    A compiled loss, ``add_loss`` terms, or a model that computes its own
-    loss (its own ``train_step`` or ``compute_loss``) will do.
+    A compiled loss, ``add_loss`` terms (found by tracing the model on
+    ``element_spec``, the data's, when given), or a model that computes its
+    own loss (its own ``train_step`` or ``compute_loss``) will do.
 
     Raises:
         ConfigError: if the model is not compiled, or has nothing to compute a
@@ -70,11 +97,11 @@ def require_loss(model: keras.Model, *, action: str) -> None:
             f"or optimizer. Pass loss= (and optionally optimizer=, metrics=) to "
             f"the Trainer, or call model.compile(...) first."
         )
-    own_losses = bool(model.built and model.losses)  # add_loss() terms
     if (
         getattr(model, "loss", None) is None
-        and not own_losses
         and not _has_own_loss_logic(model)
+        and not (model.built and model.losses)  # regularisers, add_loss() terms
+        and not (element_spec is not None and _adds_losses(model, element_spec))
     ):
         raise ConfigError(
             f"`model` ({model.name}) was compiled without a loss and adds none "

@@ -64,7 +64,7 @@ from tfstarter.training._options import (
 )
 from tfstarter.training._preemption import catching_signals
 from tfstarter.training._validation import check_validation_freq
-from tfstarter.training.xla import XlaStatus
+from tfstarter.training._xla import XlaStatus
 
 _OPTION_NAMES = (
     "loop",
@@ -475,7 +475,7 @@ class Trainer:
                 non_finite=non_finite,
             )
         self._engine.build(dataset.element_spec)
-        require_loss(self._model, action="fit")
+        require_loss(self._model, action="fit", element_spec=dataset.element_spec)
         run = self._engine.run(user_callbacks, training=True)
         backups = (
             None
@@ -606,7 +606,7 @@ class Trainer:
             non_finite=non_finite,
         )
         self._engine.build(dataset.element_spec)
-        require_loss(self._model, action="evaluate")
+        require_loss(self._model, action="evaluate", element_spec=dataset.element_spec)
         run = self._engine.run(user_callbacks, training=False)
         with self._engine.scope(), _data_errors():
             results = self._loop.evaluate(run, dataset, steps=steps, verbose=verbose)
