@@ -33,7 +33,7 @@ from tfstarter.training._dispatch import (
     callback_list,
 )
 from tfstarter.training._engine import Engine, Run
-from tfstarter.training._epoch_iterator import EpochIterator
+from tfstarter.training._epoch_iterator import EpochIterator, Passes
 from tfstarter.training._validation import should_validate
 
 
@@ -61,12 +61,12 @@ class CustomLoop:
         hooks: Sequence[str],
         steps_per_epoch: int | None,
         backup_every: int | None = None,
+        *,
+        carries_over: bool = False,
     ) -> EpochIterator:
+        passes = Passes.of(dataset, steps_per_epoch, carries_over=carries_over)
         steps_per_execution = self.engine.steps_per_execution(
-            run.callbacks,
-            hooks,
-            steps_per_epoch=steps_per_epoch,
-            backup_every=backup_every,
+            run.callbacks, hooks, passes=[passes], backup_every=backup_every
         )
         return EpochIterator(
             dataset, steps_per_epoch, steps_per_execution, self._iterator
@@ -106,6 +106,7 @@ class CustomLoop:
             TRAIN_BATCH_HOOKS,
             steps_per_epoch,
             every if isinstance(every, int) else None,
+            carries_over=True,
         )
         validation_iterator = (
             self._epochs(run, validation, TEST_BATCH_HOOKS, validation_steps)

@@ -12,7 +12,6 @@ steps one compiled call runs, and asks the `XlaPolicy` what XLA compiles.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import keras
 from tfstarter.training import _compat
 from tfstarter.training._compiled import Functions, one_step
 from tfstarter.training._dispatch import batch_hooks_heard, listens
+from tfstarter.training._epoch_iterator import Passes
 from tfstarter.training._gradient_probe import GradientHookDispatcher, GradientProbe
 from tfstarter.training._non_finite import NonFiniteGuard, NonFiniteWatch
 from tfstarter.training._options import AUTO_STEPS_PER_EXECUTION, TrainerOptions
@@ -48,14 +48,21 @@ def probe_mode(callbacks: Sequence[Any]) -> ProbeMode:
 
 
 def auto_steps_per_execution(
-    steps_per_epoch: int | None, backup_every: int | None = None
+    steps_per_epoch: int | None,
+    backup_every: int | None = None,
+    *,
+    passes: Sequence[Passes] = (),
 ) -> int:
     """Steps per call when nobody listens: at most `AUTO_STEPS_PER_EXECUTION`.
 
-    Under ``steps_per_epoch`` it divides the epoch, so that no call runs past
-    the epoch's end (Keras' calls always run ``steps_per_execution`` steps
-    while data is left); with backups every ``N`` batches it divides ``N``
-    too, so that each backup is written exactly there.
+    Several steps per call must train exactly as one does (the model's
+    default): under ``steps_per_epoch`` it divides the epoch, so that no call
+    runs past the epoch's end (Keras' calls always run
+    ``steps_per_execution`` steps while data is left), and for each of
+    ``passes`` (the data the call reads) it keeps one step per call's plan
+    (`Passes.same_with`: the same batches, the same "ran out of data"
+    warnings). With backups every ``N`` batches it divides ``N`` too, so
+    that each backup is written exactly there.
 
     Examples:
         >>> auto_steps_per_execution(None), auto_steps_per_execution(100)
@@ -64,13 +71,14 @@ def auto_steps_per_execution(
         (1, 25)
         >>> auto_steps_per_execution(40, 100)
         20
+        >>> auto_steps_per_execution(None, passes=[Passes(steps=7, batches=5)])
+        1
     """
-    given = [n for n in (steps_per_epoch, backup_every) if n is not None]
-    if not given:
-        return AUTO_STEPS_PER_EXECUTION
-    unit = math.gcd(*given)
+    every = [Passes(steps_per_epoch, -1), Passes(backup_every, -1), *passes]
     return max(
-        d for d in range(1, min(AUTO_STEPS_PER_EXECUTION, unit) + 1) if unit % d == 0
+        n
+        for n in range(1, AUTO_STEPS_PER_EXECUTION + 1)
+        if all(p.same_with(n) for p in every)
     )
 
 
@@ -190,7 +198,7 @@ class Engine:
         callbacks: Sequence[Any],
         hooks: Sequence[str],
         *,
-        steps_per_epoch: int | None = None,
+        passes: Sequence[Passes] = (),
         backup_every: int | None = None,
     ) -> int:
         """Steps per compiled call for a run whose callbacks may hear ``hooks``.
@@ -199,7 +207,9 @@ class Engine:
         ``compile(steps_per_execution=N)``) is used as given, with Keras'
         meaning. ``"auto"`` runs one step per call when a callback listens to
         the batch hooks (or to the gradient hooks), else up to
-        `AUTO_STEPS_PER_EXECUTION`.
+        `AUTO_STEPS_PER_EXECUTION`, as many as read ``passes`` (the data of
+        the call, and of its validation) as one step per call does (see
+        `auto_steps_per_execution`).
         """
         option = self.options.steps_per_execution
         if option != "auto":
@@ -210,7 +220,7 @@ class Engine:
         gradients = any(listens(cb, h) for cb in callbacks for h in _GRADIENT_HOOKS)
         if gradients or batch_hooks_heard(callbacks, hooks):
             return 1
-        return auto_steps_per_execution(steps_per_epoch, backup_every)
+        return auto_steps_per_execution(None, backup_every, passes=passes)
 
     def compiled(self, run: Run) -> Compiled:
         """The custom loop's compiled functions for ``run``'s step."""

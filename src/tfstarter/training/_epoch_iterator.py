@@ -86,10 +86,12 @@ def data_length(dataset: tf.data.Dataset) -> int | None:
     return cardinality
 
 
-def capped_steps_per_epoch(steps_per_epoch: int | None) -> int | None:
+def capped_steps_per_epoch(
+    steps_per_epoch: int | None, *, warn: bool = True
+) -> int | None:
     """``steps_per_epoch`` capped by ``keras.config.set_max_steps_per_epoch``.
 
-    Warns as ``fit`` does when the cap applies.
+    Warns as ``fit`` does when the cap applies (unless ``warn=False``).
 
     Examples:
         >>> capped_steps_per_epoch(5)
@@ -97,9 +99,80 @@ def capped_steps_per_epoch(steps_per_epoch: int | None) -> int | None:
     """
     cap = keras.config.max_steps_per_epoch()
     if cap and (not steps_per_epoch or cap < steps_per_epoch):
-        warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
+        if warn:
+            warnings.warn(f"Limiting steps_per_epoch to {cap}", stacklevel=3)
         return int(cap)
     return steps_per_epoch
+
+
+@dataclass(frozen=True)
+class Passes:
+    """How an `EpochIterator` will read a dataset: what fixes its plan.
+
+    Attributes:
+        steps: batches per epoch (``steps_per_epoch``, or ``steps`` of
+            ``evaluate`` / ``predict``), after Keras' cap; ``None``: until
+            the data ends.
+        batches: the data's length in batches (`data_length`): ``-1``
+            endless, ``None`` unknown.
+        carries_over: whether one iterator carries over from epoch to epoch
+            (``fit``'s training data); else every pass starts anew
+            (``evaluate``, ``predict``, validation).
+
+    Examples:
+        >>> Passes.of(tf.data.Dataset.range(10).batch(2), 3).batches
+        5
+    """
+
+    steps: int | None
+    batches: int | None
+    carries_over: bool = True
+
+    @classmethod
+    def of(
+        cls, dataset: tf.data.Dataset, steps: int | None, *, carries_over: bool = True
+    ) -> Passes:
+        """The passes over ``dataset`` with ``steps`` per epoch."""
+        return cls(
+            capped_steps_per_epoch(steps, warn=False),
+            data_length(dataset),
+            carries_over,
+        )
+
+    def same_with(self, steps_per_execution: int) -> bool:
+        """Whether that many steps per call read as one step per call does.
+
+        The same batches in each epoch, and Keras' "ran out of data" warning
+        in the same epochs. In Keras' plan an epoch of ``steps`` makes calls
+        of ``steps_per_execution`` steps from batch 0, each running its steps
+        while data is left (past ``steps`` if it does not divide them), and
+        warns when a call would begin after the data ran out. One step per
+        call runs ``min(steps, left)`` batches and warns whenever fewer than
+        ``steps`` were left. With ``n`` steps per call that is the same when
+        ``n`` divides ``steps`` and, in an epoch where only ``r < steps``
+        batches are left, a call still begins after them (``n <= steps -
+        r``). Data of unknown length may end inside any call: only one step
+        per call finds its end where one step per call does.
+
+        Examples:
+            >>> Passes(steps=7, batches=5).same_with(7)  # no call after the end
+            False
+            >>> Passes(steps=6, batches=16).same_with(2)  # 4 left in epoch 3
+            True
+            >>> Passes(steps=6, batches=16).same_with(3)
+            False
+        """
+        n, steps, batches = steps_per_execution, self.steps, self.batches
+        if n == 1 or steps is None:
+            return True
+        if steps % n:
+            return False
+        if batches is None:
+            return False
+        if batches < 0:
+            return True
+        left = batches % steps if self.carries_over else batches
+        return left == 0 or left >= steps or n <= steps - left
 
 
 class EpochIterator:

@@ -28,6 +28,7 @@ from tfstarter.training._dispatch import (
     TRAIN_BATCH_HOOKS,
 )
 from tfstarter.training._engine import Engine, Run
+from tfstarter.training._epoch_iterator import Passes
 
 _FUNCTIONS = ("train_function", "test_function", "predict_function")
 _STEPS = ("train_step", "test_step", "predict_step")
@@ -84,7 +85,7 @@ class FitLoop:
         self,
         run: Run,
         hooks: Sequence[str],
-        steps_per_epoch: int | None = None,
+        passes: Sequence[Passes],
         backup_every: int | None = None,
     ) -> int:
         if self.engine.strategy is not None:
@@ -93,10 +94,7 @@ class FitLoop:
             # Trainer refuses an explicit value at construction.
             return 1
         return self.engine.steps_per_execution(
-            run.callbacks,
-            hooks,
-            steps_per_epoch=steps_per_epoch,
-            backup_every=backup_every,
+            run.callbacks, hooks, passes=passes, backup_every=backup_every
         )
 
     def fit(
@@ -122,11 +120,14 @@ class FitLoop:
         (the same step, hooks and validation) and goes on in ``model.fit``.
         """
         # model.fit runs validation with the same steps_per_execution, so the
-        # validation hooks count as well.
+        # validation hooks and data count as well.
         hooks = TRAIN_BATCH_HOOKS + (TEST_BATCH_HOOKS if validation is not None else ())
+        passes = [Passes.of(dataset, steps_per_epoch)]
+        if validation is not None:
+            passes.append(Passes.of(validation, validation_steps, carries_over=False))
         every = backups.every if backups is not None else None
         steps_per_execution = self._steps_per_execution(
-            run, hooks, steps_per_epoch, every if isinstance(every, int) else None
+            run, hooks, passes, every if isinstance(every, int) else None
         )
         if backups is None:
             callbacks: Any = run.callbacks + self.engine.guard(run)
@@ -226,7 +227,9 @@ class FitLoop:
         self, run: Run, dataset: tf.data.Dataset, *, steps: int | None, verbose: Any
     ) -> dict[str, float]:
         """Evaluate with ``model.evaluate``; return its dict of results."""
-        steps_per_execution = self._steps_per_execution(run, TEST_BATCH_HOOKS)
+        steps_per_execution = self._steps_per_execution(
+            run, TEST_BATCH_HOOKS, [Passes.of(dataset, steps, carries_over=False)]
+        )
         with self._installed(run, steps_per_execution):
             results: dict[str, float] = self.model.evaluate(
                 dataset,
@@ -241,7 +244,9 @@ class FitLoop:
         self, run: Run, dataset: tf.data.Dataset, *, steps: int | None, verbose: Any
     ) -> Any:
         """Predict with ``model.predict``; return its NumPy outputs."""
-        steps_per_execution = self._steps_per_execution(run, PREDICT_BATCH_HOOKS)
+        steps_per_execution = self._steps_per_execution(
+            run, PREDICT_BATCH_HOOKS, [Passes.of(dataset, steps, carries_over=False)]
+        )
         with self._installed(run, steps_per_execution):
             return self.model.predict(
                 dataset, steps=steps, verbose=verbose, callbacks=run.callbacks
