@@ -46,6 +46,8 @@ import tensorflow as tf
 
 import tfstarter as tfs
 
+pytestmark = pytest.mark.extended  # a long reference suite: its own step of .ci/run
+
 SEED = 11
 N = 40
 FEATURES = 4

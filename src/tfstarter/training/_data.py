@@ -278,21 +278,20 @@ def _rows(leaf: Any) -> int:
 
 
 def _dense(leaf: Any, name: str) -> Any:
-    """A NumPy array for array-likes (tensors kept), checked for content."""
+    """A NumPy array for array-likes (tensors kept), checked for content.
+
+    Text and complex numbers are checked against the model by the caller's
+    ``check_arrays`` (`tfstarter.data._labels`): a model may take strings.
+    """
     if leaf is None or isinstance(leaf, tf.RaggedTensor | tf.SparseTensor):
         return leaf
     array = leaf.numpy() if isinstance(leaf, tf.Tensor) else np.asarray(leaf)
-    if array.dtype.kind in "USO":
+    if array.dtype.kind == "O":
         raise DataError(
-            f"`{name}` holds text or Python objects ({array.dtype}), "
-            f"which a model cannot train on. Encode them as numbers first (e.g. "
-            f"keras.layers.StringLookup or a category-to-index mapping)."
-        )
-    if array.dtype.kind == "c":
-        raise DataError(
-            f"`{name}` holds complex numbers ({array.dtype}); a Keras model "
-            f"would drop their imaginary part. Pass the real and imaginary "
-            f"parts as separate features (np.real / np.imag)."
+            f"`{name}` holds Python objects ({describe(array)}), which a model "
+            f"cannot train on. Pass numeric arrays (text: encode it as numbers, "
+            f"e.g. with keras.layers.StringLookup, or a str array for a model "
+            f"with a string input)."
         )
     if array.ndim == 0:
         raise DataError(

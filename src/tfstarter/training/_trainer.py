@@ -744,7 +744,11 @@ def _optional_positive(name: str, value: int | None) -> int | None:
 def _resolve_strategy(
     model: keras.Model, strategy: object
 ) -> tf.distribute.Strategy | None:
-    """The strategy to run under: the given one, or the one the model was built in."""
+    """The strategy to run under: the given one, or the one the model was built in.
+
+    The default strategy (what `auto_strategy` returns on one machine) goes
+    with a model built outside any scope: the Trainer then runs plainly.
+    """
     built_in = _compat.strategy_of(model)
     if strategy is None:
         return built_in
@@ -753,6 +757,11 @@ def _resolve_strategy(
             f"`strategy` must be a tf.distribute.Strategy, got {describe(strategy)} "
             f"of type {type(strategy).__name__}."
         )
+    default = (
+        not tf.distribute.has_strategy() and strategy is tf.distribute.get_strategy()
+    )
+    if built_in is None and default:
+        return None  # the default strategy, as auto_strategy() gives on one machine
     if built_in is not strategy:
         raise ConfigError(
             f"`strategy` ({type(strategy).__name__}) is not the strategy `model` "

@@ -228,15 +228,21 @@ class WholeStep:
                 return tune.pace(iterator, call, left[0] + (call.steps or call.limit))
             if not self._compiled:
                 return self._first_xla_call(iterator, call)
-            if not call.reaches_end:
-                return tune.round(iterator, call)
-            # The data-ending batch runs plain; the batches before it still
-            # count for the trial (an epoch may be a single call).
-            if (call.steps or 1) > 1 and tune.round(iterator, _head(call)) is None:
-                return None
-            return self.plain(iterator, _tail(call))
+            return self._trial_call(tune, iterator, call)
 
         return run
+
+    def _trial_call(self, tune: Autotune, iterator: Any, call: Call) -> Any:
+        """One call of the trial's rounds; a data-ending batch runs plain.
+
+        The batches before the data-ending one still count for the trial, so
+        an epoch of a single call gets a trial too.
+        """
+        if not call.reaches_end:
+            return tune.round(iterator, call)
+        if (call.steps or 1) > 1 and tune.round(iterator, _head(call)) is None:
+            return None
+        return self.plain(iterator, _tail(call))
 
 
 def _head(call: Call) -> Call:
