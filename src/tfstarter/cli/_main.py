@@ -22,6 +22,28 @@ def _subcommand(args: Sequence[str]) -> str | None:
     return next((arg for arg in args if arg in SUBCOMMANDS), None)
 
 
+def _resume_target(args: Sequence[str]) -> str | None:
+    """The run ``train --resume RUN`` (or ``--resume=RUN``) names, if any."""
+    for index, arg in enumerate(args):
+        if arg == "--resume" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--resume="):
+            return arg.partition("=")[2]
+    return None
+
+
+def _with_saved_config(args: list[str]) -> list[str]:
+    """``train --resume RUN`` reads RUN's saved config (its model among it)."""
+    run = _resume_target(args) if _subcommand(args) == "train" else None
+    if run is None:
+        return args
+    from tfstarter.cli._run_folder import RunFolder
+
+    config = str(RunFolder.unfinished(run).config)
+    at = args.index("train") + 1
+    return [*args[:at], "--config", config, *args[at:]]
+
+
 def _parse(args: list[str]) -> tuple[Any, dict[str, Any]]:
     import argparse
 
@@ -31,6 +53,7 @@ def _parse(args: list[str]) -> tuple[Any, dict[str, Any]]:
 
     parsers = subcommand_parsers()
     parser = top_parser(parsers)
+    args = _with_saved_config(args)
     try:
         return parser.parse_args(args), parsers
     except (argparse.ArgumentError, ValueError, TypeError, KeyError) as error:

@@ -56,6 +56,17 @@ class CosineOverEpochs:
         self.base = base
         self._start: tuple[int, float] | None = None
 
+    def backup_state(self) -> tuple[int, float] | None:
+        """The first epoch and base rate, for `tfs.Trainer` backups.
+
+        A resumed run's optimizer holds the last epoch's rate, not the base.
+        """
+        return self._start
+
+    def restore_state(self, state: tuple[int, float] | None) -> None:
+        """Take back the first epoch and base rate a backup was written with."""
+        self._start = state
+
     def __call__(self, epoch: int, learning_rate: float) -> float:
         """Return the learning rate for ``epoch`` (0-based)."""
         if self._start is None:
@@ -95,8 +106,9 @@ class OneCycle(keras.callbacks.Callback):  # type: ignore[misc]
     The cycle spans the whole ``fit`` call: ``epochs * steps`` batches as
     ``fit`` announces them to callbacks (``self.params``). The rate depends
     only on the epoch and batch index, so a run resumed at ``initial_epoch``
-    continues the same cycle. The peak is ``peak`` if given, else the
-    optimizer's learning rate when this callback first sees training start.
+    continues the same cycle (and a `tfs.Trainer` backup keeps the peak).
+    The peak is ``peak`` if given, else the optimizer's learning rate when
+    this callback first sees training start.
 
     Listening to every batch, it makes a `tfs.Trainer` with
     ``steps_per_execution="auto"`` run one batch per compiled call; with an
@@ -137,6 +149,17 @@ class OneCycle(keras.callbacks.Callback):  # type: ignore[misc]
         self._total = 0
         self._epoch = 0
         self._peak: float | None = peak
+
+    def backup_state(self) -> dict[str, float | None]:
+        """The peak read from the optimizer, for `tfs.Trainer` backups.
+
+        A resumed run's optimizer holds the last rate set, not the peak.
+        """
+        return {"peak": self._peak}
+
+    def restore_state(self, state: dict[str, float | None]) -> None:
+        """Take back the peak of the run a backup was written in."""
+        self._peak = state["peak"]
 
     def on_train_begin(self, logs: Any = None) -> None:
         """Read the length of the cycle and the peak."""

@@ -16,8 +16,8 @@ holds everything an uninterrupted run would go on with:
   read (see `Position`);
 - the state of stock callbacks that keep some (EarlyStopping,
   ReduceLROnPlateau, ModelCheckpoint, TensorBoard's step counters, the
-  History), and of callbacks of your own that define ``backup_state()`` and
-  ``restore_state(state)``;
+  History), and of callbacks of your own (or `LearningRateScheduler`
+  schedules) that define ``backup_state()`` and ``restore_state(state)``;
 - a fingerprint of the model, the optimizer and the data, so that a backup of
   another run is refused rather than resumed.
 
@@ -129,15 +129,30 @@ def _stateful(callbacks: Sequence[Any]) -> list[Any]:
     return [cb for cb in callbacks if _has_state(cb)]
 
 
+def _state_owner(callback: Any) -> Any:
+    """What keeps a callback's own state, if it keeps one.
+
+    A `LearningRateScheduler`'s schedule may (``backup_state()`` /
+    ``restore_state(state)``); else the callback itself.
+    """
+    schedule = getattr(callback, "schedule", None)
+    if isinstance(callback, keras.callbacks.LearningRateScheduler) and callable(
+        getattr(schedule, "backup_state", None)
+    ):
+        return schedule
+    return callback
+
+
 def _has_state(callback: Any) -> bool:
     return type(callback) in _STOCK_STATE or callable(
-        getattr(callback, "backup_state", None)
+        getattr(_state_owner(callback), "backup_state", None)
     )
 
 
 def _callback_state(callback: Any) -> dict[str, Any]:
-    if callable(getattr(callback, "backup_state", None)):
-        return {"class": type(callback).__name__, "own": callback.backup_state()}
+    owner = _state_owner(callback)
+    if callable(getattr(owner, "backup_state", None)):
+        return {"class": type(callback).__name__, "own": owner.backup_state()}
     return {
         "class": type(callback).__name__,
         "attributes": {
@@ -154,7 +169,7 @@ def _set_callback_state(callback: Any, state: dict[str, Any]) -> None:
             f"in the same order, as the run that wrote the backup."
         )
     if "own" in state:
-        callback.restore_state(state["own"])
+        _state_owner(callback).restore_state(state["own"])
         return
     for name, value in state["attributes"].items():
         setattr(callback, name, value)
@@ -164,6 +179,9 @@ def fingerprint(
     model: Any, element_spec: Any, steps_per_epoch: int | None
 ) -> dict[str, str]:
     """What identifies a run: its model, optimizer and data layout.
+
+    The model by its variables in order (own name, shape, dtype), so the same
+    architecture built again (in a notebook, say) matches.
 
     Examples:
         >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -175,7 +193,12 @@ def fingerprint(
     def digest(value: object) -> str:
         return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
 
-    variables = [(v.path, tuple(v.shape), str(v.dtype)) for v in model.variables]
+    # Layer names are left out: Keras numbers them per process (dense_1,
+    # dense_2, ...), and the same model built again must match its backup.
+    variables = [
+        (v.path.rpartition("/")[2], tuple(v.shape), str(v.dtype))
+        for v in model.variables
+    ]
     optimizer = getattr(model, "optimizer", None)
     return {
         "model": digest(variables),
