@@ -27,7 +27,7 @@ import pytest
 import tfstarter as tfs
 from tfstarter.models._goldens import GOLDENS, Golden
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.extended]  # its own step of .ci/run
 
 CHILD = textwrap.dedent(
     """

@@ -21,6 +21,8 @@ from tfstarter.training._compiled import Functions
 from tfstarter.training._xla import _autotune, _whole_step
 from tfstarter.training._xla._ops import is_random_op, op_types, random_ops
 
+pytestmark = pytest.mark.extended  # a long suite: its own step of .ci/run
+
 BATCHES = 40
 STEPS_PER_CALL = 2  # 20 calls per epoch: the trial ends inside the first epoch
 
