@@ -261,6 +261,13 @@ def test_strategy_must_be_the_models(model_factory):
         )
 
 
+@pytest.mark.parametrize("loop", ["fit", "custom"])
+def test_arrays_of_python_objects_are_refused(loop, model_factory):
+    x = np.array([{"a": 1}] * 8, dtype=object)
+    with pytest.raises(ArgumentTypeError, match=r"`x` holds Python objects"):
+        tfs.Trainer(model_factory(), loop).fit(x, np.zeros(8), verbose=0)
+
+
 def test_the_default_strategy_goes_with_a_model_built_outside_any_scope(
     model_factory,
 ):

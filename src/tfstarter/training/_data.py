@@ -28,7 +28,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfstarter._checks import NonFiniteData, check_finite, check_one_of, describe
+from tfstarter._checks import (
+    NonFiniteData,
+    as_arrays,
+    check_finite,
+    check_one_of,
+    describe,
+)
 from tfstarter.data._prepare import Plan, no_autograph, prepare
 from tfstarter.errors import ArgumentTypeError, ConfigError, DataError
 from tfstarter.training import _compat
@@ -285,14 +291,8 @@ def _dense(leaf: Any, name: str) -> Any:
     """
     if leaf is None or isinstance(leaf, tf.RaggedTensor | tf.SparseTensor):
         return leaf
-    array = leaf.numpy() if isinstance(leaf, tf.Tensor) else np.asarray(leaf)
-    if array.dtype.kind == "O":
-        raise DataError(
-            f"`{name}` holds Python objects ({describe(array)}), which a model "
-            f"cannot train on. Pass numeric arrays (text: encode it as numbers, "
-            f"e.g. with keras.layers.StringLookup, or a str array for a model "
-            f"with a string input)."
-        )
+    # The library's one array rule: no Python objects, no ragged nesting.
+    array = as_arrays(name, leaf.numpy() if isinstance(leaf, tf.Tensor) else leaf)
     if array.ndim == 0:
         raise DataError(
             f"`{name}` is a single value ({describe(array)}), not one row per "
