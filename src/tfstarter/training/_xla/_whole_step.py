@@ -184,12 +184,7 @@ class WholeStep:
         """One call with whole-step XLA (its data-ending batch plain)."""
         if not self._compiled:
             return self._first_xla_call(iterator, call)
-        if not call.reaches_end:
-            return self.xla(iterator, call)
-        steps = call.steps or 1
-        if steps > 1 and self.xla(iterator, _head(call)) is None:
-            return None
-        return self.plain(iterator, _tail(call))
+        return self._ending_plain(self.xla, iterator, call)
 
     def _first_xla_call(self, iterator: Any, call: Call) -> Any:
         """Compile XLA on one batch (plain on it if XLA fails), then the rest."""
@@ -238,9 +233,15 @@ class WholeStep:
         The batches before the data-ending one still count for the trial, so
         an epoch of a single call gets a trial too.
         """
+        return self._ending_plain(tune.round, iterator, call)
+
+    def _ending_plain(
+        self, run: Callable[[Any, Call], Any], iterator: Any, call: Call
+    ) -> Any:
+        """``run`` the call, except that its data-ending batch runs plain."""
         if not call.reaches_end:
-            return tune.round(iterator, call)
-        if (call.steps or 1) > 1 and tune.round(iterator, _head(call)) is None:
+            return run(iterator, call)
+        if (call.steps or 1) > 1 and run(iterator, _head(call)) is None:
             return None
         return self.plain(iterator, _tail(call))
 
