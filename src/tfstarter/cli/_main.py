@@ -17,6 +17,9 @@ USAGE_ERROR = 2
 RUN_ERROR = 1
 """Exit status for a run that failed."""
 
+RESUME_TAKES = ("--resume", "--quiet", "--verbose")
+"""The options ``train --resume RUN`` takes: a resumed run keeps its config."""
+
 
 def _subcommand(args: Sequence[str]) -> str | None:
     return next((arg for arg in args if arg in SUBCOMMANDS), None)
@@ -33,14 +36,36 @@ def _resume_target(args: Sequence[str]) -> str | None:
 
 
 def _with_saved_config(args: list[str]) -> list[str]:
-    """``train --resume RUN`` reads RUN's saved config (its model among it)."""
+    """``train --resume RUN`` parses RUN's saved config (its model among it).
+
+    A resumed run goes on exactly as it was saved, so the only options it
+    takes besides ``--resume`` are the output flags.
+
+    Raises:
+        ConfigError: for any other option after ``train``, with the command
+            that starts a new run from the saved config instead.
+    """
     run = _resume_target(args) if _subcommand(args) == "train" else None
     if run is None:
         return args
     from tfstarter.cli._run_folder import RunFolder
+    from tfstarter.errors import ConfigError
 
     config = str(RunFolder.unfinished(run).config)
     at = args.index("train") + 1
+    others = [
+        arg
+        for arg in args[at:]
+        if arg not in RESUME_TAKES and arg != run and not arg.startswith("--resume=")
+    ]
+    if others:
+        given = " ".join(others)
+        raise ConfigError(
+            f"`--resume` goes on with the run exactly as it was saved in {config}, "
+            f"so it takes no other options besides {', '.join(RESUME_TAKES[1:])}; "
+            f"got: {given}. To train with other settings, start a new run: "
+            f"tfstarter train --config {config} {given}"
+        )
     return [*args[:at], "--config", config, *args[at:]]
 
 
@@ -77,8 +102,6 @@ def _run(command: str, config: Any, parsers: dict[str, Any], args: list[str]) ->
                 end="",
             )
             return 0
-        if options.resume:
-            options = _resumed(parsers["train"], options)
         path = train(
             parsers["train"],
             options,
@@ -103,17 +126,6 @@ def _run(command: str, config: Any, parsers: dict[str, Any], args: list[str]) ->
     else:
         print(f"report: {commands.report(folder)}")
     return 0
-
-
-def _resumed(parser: Any, options: Any) -> Any:
-    """The saved config of the run ``--resume`` names, with the output flags given."""
-    from tfstarter.cli._run_folder import RunFolder
-
-    folder = RunFolder.unfinished(options.resume)
-    saved = parser.parse_path(str(folder.config))
-    for flag in ("verbose", "quiet", "resume"):
-        saved[flag] = options[flag]
-    return saved
 
 
 def _evaluation_data(parser: Any, folder: Any, args: list[str]) -> Any:
