@@ -52,6 +52,14 @@ class Contender:
     scaled_inputs: bool = False
     """Whether the model takes ``pixels / 255`` (the anchors) or raw pixels."""
 
+    @property
+    def is_anchor(self) -> bool:
+        """Whether this is an anchor (a recipe as its source trains it).
+
+        The anchors are exactly the contenders that take ``pixels / 255``.
+        """
+        return self.scaled_inputs
+
 
 @dataclass(frozen=True)
 class Result:
