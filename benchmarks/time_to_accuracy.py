@@ -171,6 +171,9 @@ def page(
     datasets: Sequence[str],
     seeds: int,
     anchor_seeds: int,
+    anchor_datasets: Sequence[str],
+    probe_passes: int,
+    probe_rounds: int,
     peak: float,
     probes: Sequence[dict[str, Any]],
     loads: Sequence[float],
@@ -195,10 +198,10 @@ def page(
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")
     anchors_trained = (
         ""
-        if anchor_seeds == seeds
-        else f" (the anchors {anchor_seeds} time(s), seeds 0..{anchor_seeds - 1}: "
-        f"they take most of the run's time and no target judges them; their "
-        f"accuracy is of fewer seeds)"
+        if anchor_seeds == seeds and set(anchor_datasets) == set(datasets)
+        else f" (the anchors {anchor_seeds} time(s), seeds 0..{anchor_seeds - 1}, "
+        f"on {', '.join(anchor_datasets)} only: they take most of the run's time "
+        f"and no target judges them)"
     )
     intro = f"""
 What a user feels as speed is how long until the model is good. Every
@@ -235,7 +238,8 @@ included). Produced by `python benchmarks/time_to_accuracy.py`.
 Samples/s of training the default `cnn` on its recipe's pipeline (random
 MNIST-shaped images, {QUICK_PROBE_SAMPLES if quick else PROBE_SAMPLES:,} per
 epoch), each setting in a process of its own (TensorFlow reads oneDNN and
-thread settings once per process), the settings alternating over two passes,
+thread settings once per process), {probe_rounds} timed call(s) of 2 epochs
+per setting and pass, the settings alternating over {probe_passes} pass(es),
 best of each. The first row is what the main table's "Trainer defaults" rows
 ran; every other row changes one thing.
 """
@@ -295,6 +299,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="+", default=None, help="contender keys to run (default: all)"
     )
+    parser.add_argument(
+        "--anchor-datasets",
+        nargs="+",
+        choices=DATASETS,
+        default=None,
+        help="the datasets the anchors train on (default: --datasets)",
+    )
+    parser.add_argument(
+        "--probe-passes",
+        type=int,
+        default=2,
+        help="passes over the probes, in alternating order (best of them is kept)",
+    )
+    parser.add_argument(
+        "--probe-rounds",
+        type=int,
+        default=3,
+        help="timed calls of 2 epochs per probe and pass",
+    )
     parser.add_argument("--no-probes", action="store_true", help="skip the probes")
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument("--probe", help=argparse.SUPPRESS)
@@ -311,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--quick results never overwrite the docs page")
     seeds = args.seeds or (1 if args.quick else 3)
     anchor_seeds = seeds if args.anchor_seeds is None else args.anchor_seeds
+    anchor_datasets = args.anchor_datasets or args.datasets
     if not 1 <= anchor_seeds <= seeds:
         parser.error(
             f"--anchor-seeds is {anchor_seeds}; it must be from 1 to --seeds ({seeds})"
@@ -329,7 +353,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for seed in range(seeds):
             order = chosen[seed % len(chosen) :] + chosen[: seed % len(chosen)]
             for contender in order:
-                if contender.is_anchor and seed >= anchor_seeds:
+                if contender.is_anchor and (
+                    seed >= anchor_seeds or dataset not in anchor_datasets
+                ):
                     continue
                 result = run_one(
                     contender,
@@ -353,9 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         probes = run_probes(
             PROBES[:2] if args.quick else PROBES,
             samples=QUICK_PROBE_SAMPLES if args.quick else PROBE_SAMPLES,
-            rounds=1 if args.quick else 3,
+            rounds=1 if args.quick else args.probe_rounds,
             epochs=1 if args.quick else 2,
-            repeats=1 if args.quick else 2,
+            repeats=1 if args.quick else args.probe_passes,
         )
         peak = max([peak, *(p["peak"] for p in probes)])
     loads.append(load_now())
@@ -366,6 +392,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         datasets=args.datasets,
         seeds=seeds,
         anchor_seeds=anchor_seeds,
+        anchor_datasets=anchor_datasets,
+        probe_passes=1 if args.quick else args.probe_passes,
+        probe_rounds=1 if args.quick else args.probe_rounds,
         peak=peak,
         probes=probes,
         loads=loads,
