@@ -116,6 +116,7 @@ def trainer(
     steps_per_execution: int | str = "auto",
     jit_compile: bool | str = "auto",
     decide_xla: bool = True,
+    on_non_finite: str = "raise",
 ) -> Contender:
     """A Trainer contender.
 
@@ -130,6 +131,7 @@ def trainer(
         loop,  # type: ignore[arg-type]
         steps_per_execution=steps_per_execution,  # type: ignore[arg-type]
         jit_compile=jit_compile,  # type: ignore[arg-type]
+        on_non_finite=on_non_finite,  # type: ignore[arg-type]
     )
     resolved = (
         f"auto = {tfs.training.AUTO_STEPS_PER_EXECUTION}"
@@ -138,6 +140,7 @@ def trainer(
     )
     suffix = "" if steps_per_execution == "auto" else f", spe={steps_per_execution}"
     suffix += "" if jit_compile == "auto" else f", jit_compile={jit_compile!r}"
+    suffix += "" if on_non_finite == "raise" else f", on_non_finite={on_non_finite!r}"
     xla = {
         "auto": "jit_compile=auto (XLA update)",
         "autotune": "jit_compile=autotune (XLA update)",
