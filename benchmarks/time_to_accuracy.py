@@ -189,11 +189,12 @@ def page(
         )
     elif busiest > cores:
         warning = (
-            f'\n!!! warning "The machine was busy"\n    The 1-minute load average '
-            f"reached {busiest:.1f} on {cores} cores during this run (other work "
-            f"competed for the CPU), so every time here is pessimistic and the "
-            f"time targets are judged on inflated numbers. Accuracies are not "
-            f"affected. Re-run on a quiet machine for the timings.\n"
+            f'\n!!! warning "Load above the core count"\n    The 1-minute load '
+            f"average reached {busiest:.1f} on {cores} cores during this run. It "
+            f"counts this run's own threads too (TensorFlow's and tf.data's "
+            f"pools keep more than {cores} runnable), so it can read above "
+            f"{cores} with nothing else running; if other work did compete, "
+            f"every time here is pessimistic. Accuracies are not affected.\n"
         )
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "unset")
     anchors_trained = (
