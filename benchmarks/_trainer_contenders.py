@@ -268,5 +268,15 @@ def contenders(
             # machines without a GPU).
             plain_fit(name, data, jit_compile=True),
             trainer(name, data, loop="custom", jit_compile=True),
+            # The NaN guard's price: the same as two rows above, guard off.
+            trainer(name, data, loop="custom", on_non_finite="ignore"),
+            trainer(
+                name,
+                data,
+                loop="fit",
+                steps_per_execution=1,
+                jit_compile=False,
+                on_non_finite="ignore",
+            ),
         ]
     return runs

@@ -270,9 +270,10 @@ normalization), and the loop of TensorFlow's custom-training guide (one
 `tf.function` call per batch). The next rows compare like with like:
 `model.fit` with the same {auto} steps per call, and the Trainer loops with
 `jit_compile=False` (Keras' own update), with and without one step per call.
-The last two rows of each block compile the whole step with XLA
-(`jit_compile=True`), which Keras leaves off by default on a machine without
-a GPU.
+Then two rows compile the whole step with XLA (`jit_compile=True`), which
+Keras leaves off by default on a machine without a GPU, and the last two are
+the custom loop with its defaults and the fit loop at one step per call
+with the NaN guard off (`on_non_finite='ignore'`).
 
 Every contender reads the same `tfs.data.from_arrays` pipeline, which turns
 tf.data's autotuner off: with it on, dropping each epoch's iterator stalls
@@ -298,6 +299,9 @@ How to read it:
 - `Trainer(loop="fit", spe=1, jit_compile=False)` vs `plain model.fit`: the
   cost of the Trainer's wrapping of `model.fit` (the same step, installed for
   the call; target: within 2%, see the pairs below).
+- The rows with `on_non_finite='ignore'` vs the same rows without: the price
+  of the default NaN guard (the loss, every gradient and every weight
+  checked each step, and a copy of the weights to put back).
 - `Trainer(loop="custom", jit_compile=True)` vs `plain model.fit (XLA)`: the
   two with the whole step forced under XLA (it then compiles once per batch
   shape, draws dropout masks from its own generator, and not every op has an
@@ -305,7 +309,7 @@ How to read it:
 
 ## Pairs, A/B
 
-The table above rotates ten contenders, so any two of them are timed tens of
+The table above rotates twelve contenders, so any two of them are timed tens of
 seconds apart and the machine's speed drifts in between. For the questions
 the targets ask, two contenders at a time alternate alone, call by call, in
 the same run: {pair_rounds} rounds of one epoch each, after the same warm-up
