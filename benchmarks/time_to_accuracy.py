@@ -333,12 +333,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = args.output or (QUICK_PAGE if args.quick else DOCS_PAGE)
     if args.quick and output.resolve() == DOCS_PAGE.resolve():
         parser.error("--quick results never overwrite the docs page")
-    seeds = args.seeds or (1 if args.quick else 3)
+    seeds = args.seeds if args.seeds is not None else (1 if args.quick else 3)
     anchor_seeds = seeds if args.anchor_seeds is None else args.anchor_seeds
     anchor_datasets = args.anchor_datasets or args.datasets
+    probe_passes = 1 if args.quick else args.probe_passes
+    probe_rounds = 1 if args.quick else args.probe_rounds
+    for flag, value in (
+        ("--seeds", seeds),
+        ("--probe-passes", probe_passes),
+        ("--probe-rounds", probe_rounds),
+    ):
+        if value < 1:
+            parser.error(f"{flag} is {value}; it must be at least 1")
     if not 1 <= anchor_seeds <= seeds:
         parser.error(
             f"--anchor-seeds is {anchor_seeds}; it must be from 1 to --seeds ({seeds})"
+        )
+    if not set(anchor_datasets) <= set(args.datasets):
+        parser.error(
+            f"--anchor-datasets is {' '.join(anchor_datasets)}; each must be one "
+            f"of --datasets ({' '.join(args.datasets)})"
         )
     chosen = [c for c in contenders() if args.only is None or c.key in args.only]
     started = time.strftime("%H:%M")
@@ -380,9 +394,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         probes = run_probes(
             PROBES[:2] if args.quick else PROBES,
             samples=QUICK_PROBE_SAMPLES if args.quick else PROBE_SAMPLES,
-            rounds=1 if args.quick else args.probe_rounds,
+            rounds=probe_rounds,
             epochs=1 if args.quick else 2,
-            repeats=1 if args.quick else args.probe_passes,
+            repeats=probe_passes,
         )
         peak = max([peak, *(p["peak"] for p in probes)])
     loads.append(load_now())
@@ -394,8 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         seeds=seeds,
         anchor_seeds=anchor_seeds,
         anchor_datasets=anchor_datasets,
-        probe_passes=1 if args.quick else args.probe_passes,
-        probe_rounds=1 if args.quick else args.probe_rounds,
+        probe_passes=probe_passes,
+        probe_rounds=probe_rounds,
         peak=peak,
         probes=probes,
         loads=loads,
