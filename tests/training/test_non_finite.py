@@ -13,9 +13,13 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import tfstarter as tfs
 from tfstarter.errors import TrainingError
+from tfstarter.training._non_finite import _all_finite
 
 LOOPS = ["fit", "custom"]
 
@@ -149,3 +153,30 @@ def test_the_guard_watches_the_loss_only_under_loss_scaling(loop):
         trainer.fit(_data(), epochs=1, verbose=0)
     finally:
         keras.config.set_dtype_policy("float32")
+
+
+@given(
+    arrays=st.lists(
+        hnp.arrays(
+            np.float32,
+            hnp.array_shapes(min_dims=0, max_dims=3, max_side=5),
+            elements=st.sampled_from(
+                [0.0, -1.5, 2.0, 3e38, -3e38, np.inf, -np.inf, np.nan]
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+@settings(max_examples=40, deadline=None)
+def test_the_finite_check_agrees_with_numpy_even_where_a_sum_overflows(arrays):
+    # The check sums each tensor first; 3e38 + 3e38 overflows to Inf although
+    # every value is finite, so the exact test must decide there.
+    flags = _all_finite([tf.constant(array) for array in arrays]).numpy()
+    assert flags.tolist() == [bool(np.isfinite(array).all()) for array in arrays]
+
+
+def test_the_finite_check_tests_half_precision_exactly():
+    half = tf.constant([60000.0, 60000.0], tf.float16)  # their sum overflows
+    bad = tf.constant([1.0, np.inf], tf.float16)
+    assert _all_finite([half, bad, None]).numpy().tolist() == [True, False, True]
