@@ -90,22 +90,20 @@ def _all_finite(tensors: Sequence[Any]) -> Any:
         >>> _all_finite([tf.ones(3), big, tf.constant([1.0, float("inf")])]).numpy()
         array([ True,  True, False])
     """
-    tensors = [
-        None
-        if given is None
-        else tf.convert_to_tensor(
-            given.values if isinstance(given, tf.IndexedSlices) else given
-        )
-        for given in tensors
-    ]
-    tensors = [
-        tensor if tensor is not None and tensor.dtype.is_floating else None
-        for tensor in tensors
-    ]
+    tensors = [_floating(given) for given in tensors]
     if not tensors:
         return tf.ones([0], tf.bool)
     fast = tf.stack([_sum_is_finite(tensor) for tensor in tensors])
     return tf.cond(tf.reduce_all(fast), lambda: fast, lambda: _exact_flags(tensors))
+
+
+def _floating(given: Any) -> Any:
+    """``given`` as a floating-point tensor, or None (absent or not floating)."""
+    if given is None:
+        return None
+    values = given.values if isinstance(given, tf.IndexedSlices) else given
+    tensor = tf.convert_to_tensor(values)
+    return tensor if tensor.dtype.is_floating else None
 
 
 def _sum_is_finite(tensor: Any) -> Any:
