@@ -19,7 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 import tfstarter as tfs
 from tfstarter.errors import TrainingError
-from tfstarter.training._non_finite import _all_finite
+from tfstarter.training._non_finite import _all_finite, _exact_flags
 
 LOOPS = ["fit", "custom"]
 
@@ -170,13 +170,17 @@ def test_the_guard_watches_the_loss_only_under_loss_scaling(loop):
 )
 @settings(max_examples=40, deadline=None)
 def test_the_finite_check_agrees_with_numpy_even_where_a_sum_overflows(arrays):
-    # The check sums each tensor first; 3e38 + 3e38 overflows to Inf although
-    # every value is finite, so the exact test must decide there.
-    flags = _all_finite([tf.constant(array) for array in arrays]).numpy()
-    assert flags.tolist() == [bool(np.isfinite(array).all()) for array in arrays]
+    # The check adds up every tensor's sum; 3e38 + 3e38 overflows to Inf
+    # although every value is finite, so the exact test must decide there.
+    tensors = [tf.constant(array) for array in arrays]
+    expected = [bool(np.isfinite(array).all()) for array in arrays]
+    assert bool(_all_finite(tensors)) == all(expected)
+    assert _exact_flags(tensors).numpy().tolist() == expected
 
 
 def test_the_finite_check_tests_half_precision_exactly():
     half = tf.constant([60000.0, 60000.0], tf.float16)  # their sum overflows
     bad = tf.constant([1.0, np.inf], tf.float16)
-    assert _all_finite([half, bad, None]).numpy().tolist() == [True, False, True]
+    assert bool(_all_finite([half, None, tf.ones(2)]))
+    assert not bool(_all_finite([half, bad, None]))
+    assert _exact_flags([half, bad, None]).numpy().tolist() == [True, False, True]

@@ -62,9 +62,15 @@ def non_finite_error(
 
 
 def _exact_flags(tensors: Sequence[Any]) -> Any:
-    """One boolean per tensor: whether every element is finite (None: True)."""
+    """One boolean per tensor: whether every element is finite (None: True).
+
+    Examples:
+        >>> _exact_flags([tf.ones(2), None, tf.constant([float("nan")])]).numpy()
+        array([ True,  True, False])
+    """
     flags = []
-    for tensor in tensors:
+    for given in tensors:
+        tensor = _floating(given)
         if tensor is None:
             flags.append(tf.constant(True))
         else:
@@ -73,28 +79,45 @@ def _exact_flags(tensors: Sequence[Any]) -> Any:
 
 
 def _all_finite(tensors: Sequence[Any]) -> Any:
-    """One boolean per tensor: whether every element is finite (None: True).
+    """Whether every element of every tensor is finite (None and integers: yes).
 
     Why not ``is_finite`` on every element: on a CPU that test (and the
     ``all`` after it) is not vectorised. On the CNN of
     ``benchmarks/trainer.py`` it took 3.4 ms a step over the gradients and
     the weights; a sum per tensor takes 1.4 ms. NaN and Inf propagate
-    through a sum, so a tensor whose sum is finite holds only finite values.
-    A non-finite sum of finite values (an overflow) is possible, so where a
-    sum is not finite the exact test decides instead, on that rare step only.
-    Half-precision tensors, whose sums overflow all the time, are always
-    tested exactly.
+    through a sum, so when the sum of all the tensors' sums is finite, every
+    value is. A non-finite sum of finite values (an overflow) is possible,
+    so where the sum is not finite the exact test decides instead, on that
+    rare step only. Half-precision tensors, whose sums overflow all the
+    time, are always tested exactly. One scalar for all the tensors keeps
+    the ops per step few: at one step per call each op's dispatch counts.
 
     Examples:
         >>> big = tf.fill([4], 3e38)
-        >>> _all_finite([tf.ones(3), big, tf.constant([1.0, float("inf")])]).numpy()
-        array([ True,  True, False])
+        >>> (
+        ...     bool(_all_finite([tf.ones(3), big])),
+        ...     bool(_all_finite([big, [1.0, float("inf")]])),
+        ... )
+        (True, False)
     """
-    tensors = [_floating(given) for given in tensors]
+    tensors = [t for t in (_floating(given) for given in tensors) if t is not None]
     if not tensors:
-        return tf.ones([0], tf.bool)
-    fast = tf.stack([_sum_is_finite(tensor) for tensor in tensors])
-    return tf.cond(tf.reduce_all(fast), lambda: fast, lambda: _exact_flags(tensors))
+        return tf.constant(True)
+    sums = [
+        tf.cast(tf.reduce_sum(t), tf.float32)
+        for t in tensors
+        if t.dtype in (tf.float32, tf.float64)
+    ]
+    exact = [
+        tf.reduce_all(tf.math.is_finite(t))
+        for t in tensors
+        if t.dtype not in (tf.float32, tf.float64)
+    ]
+    quick = [tf.math.is_finite(tf.add_n(sums))] if sums else []
+    fast = (
+        quick[0] if len(quick + exact) == 1 else tf.reduce_all(tf.stack(quick + exact))
+    )
+    return tf.cond(fast, lambda: fast, lambda: tf.reduce_all(_exact_flags(tensors)))
 
 
 def _floating(given: Any) -> Any:
@@ -106,22 +129,12 @@ def _floating(given: Any) -> Any:
     return tensor if tensor.dtype.is_floating else None
 
 
-def _sum_is_finite(tensor: Any) -> Any:
-    """True when ``tensor`` holds only finite values (False: maybe not; None: True)."""
-    if tensor is None:
-        return tf.constant(True)
-    if tensor.dtype in (tf.float32, tf.float64):
-        return tf.math.is_finite(tf.reduce_sum(tensor))
-    # A half-precision sum overflows all the time: test those exactly.
-    return tf.reduce_all(tf.math.is_finite(tensor))
-
-
-def _ok(flags: Any) -> Any:
-    return tf.reduce_all(flags)
-
-
 def _first_false(flags: Any) -> Any:
     return tf.argmin(tf.cast(flags, tf.int32), output_type=tf.int64)
+
+
+def _nothing() -> Any:
+    return tf.constant(False)
 
 
 class NonFiniteWatch:
@@ -192,47 +205,60 @@ class NonFiniteWatch:
                 copy.assign(variable)
 
     def allows(self, loss: Any, gradients: Sequence[Any]) -> Any:
-        """Whether this batch's update may run: all finite, nothing bad before."""
+        """Whether this batch's update may run: all finite, nothing bad before.
+
+        On the usual step this is one finiteness test and two reads; what
+        went bad, and where, is worked out (and recorded) only on a bad one.
+        """
         loss = tf.cast(loss, tf.float32)
-        loss_ok = tf.math.is_finite(loss)
+        checked = list(gradients) if self.check_gradients else []
+        good = _all_finite([loss, *checked])
         clean = self._first < 0
-        if self.check_gradients:
-            flags = _all_finite(gradients)
-            gradients_ok = _ok(flags)
-            what = tf.where(loss_ok, tf.constant(1, tf.int64), 0)
-            index = tf.where(loss_ok, _first_false(flags), 0)
-        else:
-            gradients_ok = tf.constant(True)
-            what = tf.constant(0, tf.int64)
-            index = tf.constant(0, tf.int64)
-        good = tf.logical_and(loss_ok, gradients_ok)
-        self._note(tf.logical_and(clean, tf.logical_not(good)), what, index, loss)
+        newly_bad = tf.logical_and(clean, tf.logical_not(good))
+
+        def record() -> Any:
+            loss_ok = tf.math.is_finite(loss)
+            if checked:
+                index = tf.where(loss_ok, _first_false(_exact_flags(checked)), 0)
+                what = tf.where(loss_ok, tf.constant(1, tf.int64), 0)
+            else:
+                index = what = tf.constant(0, tf.int64)
+            self._note(what, index, loss)
+            return tf.constant(True)
+
+        tf.cond(newly_bad, record, _nothing)
         return tf.logical_and(clean, good)
 
     def after(self, loss: Any = None) -> None:
         """Check the weights; put every weight back if this batch went bad."""
-        flags = _all_finite(self.variables)
-        weights_ok = _ok(flags)
         value = tf.constant(0.0) if loss is None else tf.cast(loss, tf.float32)
-        newly_bad = tf.logical_and(self._first < 0, tf.logical_not(weights_ok))
-        self._note(newly_bad, tf.constant(2, tf.int64), _first_false(flags), value)
+        weights_ok = _all_finite(self.variables)
+        clean = self._first < 0
+        newly_bad = tf.logical_and(clean, tf.logical_not(weights_ok))
         # Once a batch of the epoch went bad, every later step of the call is
         # skipped, and whatever its forward pass changed is put back too.
-        bad_now = self._first >= 0
+        bad_now = tf.logical_or(tf.logical_not(clean), newly_bad)
 
         def restore() -> Any:
+            def record() -> Any:
+                index = _first_false(_exact_flags(self.variables))
+                self._note(tf.constant(2, tf.int64), index, value)
+                return tf.constant(True)
+
+            tf.cond(newly_bad, record, _nothing)
             for copy, variable in zip(self._copies, self.variables, strict=True):
                 variable.assign(copy)
             return tf.constant(True)
 
-        tf.cond(bad_now, restore, lambda: tf.constant(False))
+        tf.cond(bad_now, restore, _nothing)
         self._batch.assign_add(1)
 
-    def _note(self, bad: Any, what: Any, index: Any, loss: Any) -> None:
-        self._first.assign(tf.where(bad, self._batch, self._first))
-        self._what.assign(tf.where(bad, what, self._what))
-        self._variable.assign(tf.where(bad, index, self._variable))
-        self._value.assign(tf.where(bad, tf.cast(loss, tf.float32), self._value))
+    def _note(self, what: Any, index: Any, loss: Any) -> None:
+        """Record the current batch as the epoch's first bad one."""
+        self._first.assign(self._batch)
+        self._what.assign(what)
+        self._variable.assign(index)
+        self._value.assign(tf.cast(loss, tf.float32))
 
     def reset(self, batch: int = 0) -> None:
         """Start counting batches from ``batch`` (0 at the start of an epoch)."""
