@@ -1350,9 +1350,21 @@ fit_both(
     r"`y` has shape \(n, 3\), one row of 3 per sample: it looks one-hot encoded",
 )
 fit_both(
-    "trainer/label-out-of-range-in-pipeline",
+    "trainer/label-out-of-range-in-from-arrays-pipeline",
     lambda c, loop: fit(
         c, clf3(), tfs.data.from_arrays(X, np.where(Y3 == 2, 7, Y3)), loop=loop
+    ),
+    DataError,
+    r"`y` of `x` holds label 7 at row 2, but the model is a 3-class",
+    trains=False,  # its label arrays are checked whole, before the first step
+)
+fit_both(
+    "trainer/label-out-of-range-in-pipeline",
+    lambda c, loop: fit(
+        c,
+        clf3(),
+        tf.data.Dataset.from_tensor_slices((X, np.where(Y3 == 2, 7, Y3))).batch(32),
+        loop=loop,
     ),
     DataError,
     r"`y` of `x` holds label 7 at batch 0, row 2, but the model is a 3-class",

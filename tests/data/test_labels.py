@@ -41,6 +41,13 @@ def iterate(dataset: tf.data.Dataset) -> None:
         pass
 
 
+def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int = 32) -> tf.data.Dataset:
+    """A plain tf.data pipeline, whose labels are checked batch by batch."""
+    return tf.data.Dataset.from_tensor_slices((x.astype("float32"), y)).batch(
+        batch_size
+    )
+
+
 # ---------------------------------------------------------------- arrays
 
 
@@ -305,9 +312,7 @@ def test_pipeline_of_regression_targets_comes_back_unchanged() -> None:
 
 def test_wrong_label_in_a_pipeline_names_the_batch_and_row(three: keras.Model) -> None:
     y = np.array([0, 1, 2, 0, 1, 2, 0, 7, 1, 2])
-    checked = checked_dataset(
-        three, tfs.data.from_arrays(np.zeros((10, 4)), y, batch_size=4), name="train"
-    )
+    checked = checked_dataset(three, pipeline(np.zeros((10, 4)), y, 4), name="train")
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         iterate(checked)
     error = data_error_from(info.value)
@@ -322,7 +327,7 @@ def test_wrong_label_in_a_pipeline_names_the_batch_and_row(three: keras.Model) -
 def test_binary_pipeline_with_minus_one_labels_fails_in_the_first_batch(
     binary: keras.Model,
 ) -> None:
-    ds = tfs.data.from_arrays(np.zeros((4, 4)), np.array([1, -1, 1, -1]))
+    ds = pipeline(np.zeros((4, 4)), np.array([1, -1, 1, -1]))
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         iterate(checked_dataset(binary, ds))
     assert "label -1 at batch 0, row 1" in str(data_error_from(info.value))
@@ -331,7 +336,7 @@ def test_binary_pipeline_with_minus_one_labels_fails_in_the_first_batch(
 def test_categorical_pipeline_rows_are_checked() -> None:
     y = np.eye(3)[[0, 1, 2, 0]]
     y[2] = 0.5
-    ds = tfs.data.from_arrays(np.zeros((4, 4)), y, batch_size=2)
+    ds = pipeline(np.zeros((4, 4)), y, 2)
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         iterate(checked_dataset(categorical_model(), ds))
     assert "holds row [0.5 0.5 0.5] at batch 1, row 0" in str(
@@ -342,8 +347,9 @@ def test_categorical_pipeline_rows_are_checked() -> None:
 def test_correct_pipeline_is_unchanged_batch_for_batch(three: keras.Model) -> None:
     x = np.arange(20, dtype="float32").reshape(5, 4)
     y = np.array([0, 1, 2, 1, 0])
-    ds = tfs.data.from_arrays(x, y, batch_size=2)
+    ds = pipeline(x, y, 2)
     checked = checked_dataset(three, ds)
+    assert checked is not ds  # checked batch by batch
     assert int(checked.cardinality()) == 3
     for (a, b), (c, d) in zip(ds, checked, strict=True):
         np.testing.assert_array_equal(a, c)
@@ -351,10 +357,55 @@ def test_correct_pipeline_is_unchanged_batch_for_batch(three: keras.Model) -> No
 
 
 def test_pipeline_error_through_keras_fit_is_translated(three: keras.Model) -> None:
-    ds = tfs.data.from_arrays(np.zeros((8, 4)), np.array([0, 1, 2, 3] * 2))
+    ds = pipeline(np.zeros((8, 4)), np.array([0, 1, 2, 3] * 2))
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         three.fit(checked_dataset(three, ds, name="train"), verbose=0, shuffle=False)
     assert "label 3 at batch 0, row 3" in str(data_error_from(info.value))
+
+
+def test_from_arrays_labels_are_checked_whole_before_anything_runs(
+    three: keras.Model,
+) -> None:
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 7, 1, 2])
+    ds = tfs.data.from_arrays(np.zeros((10, 4)), y, batch_size=4, shuffle=True, seed=0)
+    with pytest.raises(DataError, match=r"^`y` of `train` holds label 7 at row 7, "):
+        checked_dataset(three, ds, name="train")
+    fine = tfs.data.from_arrays(np.zeros((10, 4)), y % 3, batch_size=4)
+    assert checked_dataset(three, fine) is fine  # read as it is: nothing per batch
+
+
+@pytest.mark.parametrize(
+    "derive",
+    [
+        pytest.param(lambda ds: ds.map(lambda x, y: (x, y)), id="mapped"),
+        pytest.param(lambda ds: ds.take(3), id="taken"),
+        pytest.param(lambda ds: ds.unbatch().batch(4), id="rebatched"),
+    ],
+)
+def test_a_pipeline_derived_from_from_arrays_is_checked_batch_by_batch(
+    three: keras.Model, derive
+) -> None:
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 7, 1, 2])
+    ds = derive(tfs.data.from_arrays(np.zeros((10, 4)), y, batch_size=4))
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        iterate(checked_dataset(three, ds))
+    assert "label 7 at batch 1, row 3" in str(data_error_from(info.value))
+
+
+def test_from_arrays_with_a_map_or_dropped_rows_is_checked_batch_by_batch(
+    three: keras.Model,
+) -> None:
+    x = np.zeros((8, 4))
+    y = np.array([0, 1, 2, 7, 0, 1, 2, 0])
+    mapped = tfs.data.from_arrays(x, y, batch_size=4, map=lambda a, b: (a, b))
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        iterate(checked_dataset(three, mapped))
+    assert "label 7 at batch 0, row 3" in str(data_error_from(info.value))
+    x[0, 0] = np.nan  # the row dropped shifts every later one
+    dropped = tfs.data.from_arrays(x, y, batch_size=4, non_finite="drop")
+    with pytest.raises(tf.errors.InvalidArgumentError) as info:
+        iterate(checked_dataset(three, dropped))
+    assert "label 7 at batch 0, row 2" in str(data_error_from(info.value))
 
 
 def test_other_errors_are_not_translated() -> None:

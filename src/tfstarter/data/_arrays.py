@@ -24,6 +24,7 @@ from tfstarter._checks import (
     take_rows,
 )
 from tfstarter.data._augment import Augment, augmenter
+from tfstarter.data._known_targets import remember_targets
 from tfstarter.data._map import check_map, check_mapped, naming_map_failures
 from tfstarter.data._prepare import (
     Cache,
@@ -224,4 +225,7 @@ def from_arrays(
         dataset = prepare(tf.data.Dataset.range(n_samples), plan)
     if map_fn is not None:
         check_mapped(dataset.element_spec, has_labels=has_labels)
+    elif y is not None and not isinstance(y, Mapping) and keep.all():
+        # Every row of `y`, in some order: the Trainer checks them once, whole.
+        remember_targets(dataset, np.asarray(y))
     return dataset

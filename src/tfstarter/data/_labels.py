@@ -5,9 +5,11 @@ Four functions, for the two ways data arrives:
 * arrays: `check_features` and `check_targets` read every value at once, so
   a wrong label fails before training starts;
 * a ``tf.data.Dataset``: `checked_dataset` checks dtypes and shapes from the
-  element spec before anything runs, and returns the dataset with a cheap
-  in-graph check of each batch's target values, whose failure names the
-  batch and the row; `data_error_from` turns that failure (a TensorFlow
+  element spec before anything runs. A pipeline of
+  `tfstarter.data.from_arrays` has its labels checked there too, all at
+  once (see `_known_targets`); any other comes back with a cheap in-graph
+  check of each batch's target values, whose failure names the batch and
+  the row; `data_error_from` turns that failure (a TensorFlow
   ``InvalidArgumentError`` raised by the iterator) into a `DataError`, and
   a corrupt TFRecord record into a `CorruptFileError` naming the shard.
 
@@ -34,6 +36,7 @@ import tensorflow as tf
 
 from tfstarter.data._feature_checks import check_feature_dtypes
 from tfstarter.data._from_tfrecord import corrupt_shard_error
+from tfstarter.data._known_targets import known_targets
 from tfstarter.data._target_checks import (
     bad_elements,
     check_target_dtype,
@@ -165,13 +168,15 @@ def checked_dataset(
 
     Before anything runs, the element spec is checked: feature dtypes as in
     `check_features`, target dtype and per-sample shape as in
-    `check_targets`. Classifier targets are then checked batch by batch
-    inside the graph (a few vectorised reductions per batch); a wrong label
-    stops the iteration with a TensorFlow ``InvalidArgumentError`` whose
-    message names the batch (counting from 0 in each pass over the data),
-    the row and the value. `data_error_from` turns it into a `DataError`.
-    Regression targets need no per-batch check: the dataset comes back as
-    it was.
+    `check_targets`. Classifier targets of a `tfstarter.data.from_arrays`
+    pipeline are then checked whole, at once, from the arrays it was built
+    from (a `DataError` naming the row); those of any other pipeline batch
+    by batch inside the graph (a few vectorised reductions per batch): a
+    wrong label stops the iteration with a TensorFlow
+    ``InvalidArgumentError`` whose message names the batch (counting from 0
+    in each pass over the data), the row and the value. `data_error_from`
+    turns it into a `DataError`. Regression targets, and targets checked
+    whole, need no per-batch check: the dataset comes back as it was.
 
     Args:
         model: the `keras.Model` (compiled, or with ``loss=``).
@@ -184,13 +189,18 @@ def checked_dataset(
         ``dataset``, or ``dataset`` followed by the per-batch check.
 
     Raises:
-        DataError: for text or complex features, or targets whose dtype or
-            shape the model cannot take.
+        DataError: for text or complex features, targets whose dtype or
+            shape the model cannot take, or known targets it cannot take.
 
     Examples:
         >>> import tfstarter as tfs
         >>> model = tfs.models.dense(2, classes=3, hidden=(4,))
-        >>> ds = tfs.data.from_arrays(np.zeros((6, 2)), np.array([0, 1, 2, 7, 0, 1]))
+        >>> y = np.array([0, 1, 2, 7, 0, 1])
+        >>> checked_dataset(model, tfs.data.from_arrays(np.zeros((6, 2)), y))
+        Traceback (most recent call last):
+        ...
+        tfstarter.errors.DataError: `y` of `x` holds label 7 at row 3, but ...
+        >>> ds = tf.data.Dataset.from_tensor_slices((np.zeros((6, 2)), y)).batch(4)
         >>> checked = checked_dataset(model, ds, name="train")
         >>> try:
         ...     _ = list(checked)
@@ -214,6 +224,10 @@ def checked_dataset(
     if y_spec.shape.rank is not None:
         check_target_shape(rule, subject, tuple(y_spec.shape.as_list()[1:]))
     if rule.kind == "regression" or y_spec.dtype == tf.bool:
+        return dataset
+    known = known_targets(dataset)
+    if known is not None:
+        check_target_values(rule, subject, known)
         return dataset
     return dataset.enumerate().map(_batch_check(rule, subject)).prefetch(1)
 
