@@ -23,7 +23,8 @@ from tfstarter.export._formats import format_key
 from tfstarter.export._verify import resolve_head
 from tfstarter.models._goldens import GOLDENS, Golden
 
-pytestmark = pytest.mark.slow
+# Every golden model through every format: a long suite, its own step of .ci/run.
+pytestmark = [pytest.mark.slow, pytest.mark.extended]
 
 MODES: list[tuple[str, str | None]] = [
     ("h5", None),

@@ -16,7 +16,9 @@ import pytest
 
 import tfstarter as tfs
 
-pytestmark = pytest.mark.slow
+# Exports killed mid-write in child processes: run with the kill suite
+# (`pytest -m kills`, its own step of .ci/run).
+pytestmark = [pytest.mark.slow, pytest.mark.kills]
 
 CHILD = textwrap.dedent(
     """

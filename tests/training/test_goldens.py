@@ -9,6 +9,9 @@ import tensorflow as tf
 import tfstarter as tfs
 from tfstarter.models._goldens import GOLDENS
 
+# Every golden model trained in both loops: a long suite, its own step of .ci/run.
+pytestmark = pytest.mark.extended
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("golden", GOLDENS, ids=lambda golden: golden.name)

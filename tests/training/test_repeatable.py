@@ -17,6 +17,9 @@ import textwrap
 
 import pytest
 
+# Each case trains in two fresh processes: a long suite, its own step of .ci/run.
+pytestmark = pytest.mark.extended
+
 SCRIPT = textwrap.dedent(
     """
     import hashlib, os, sys

@@ -262,8 +262,19 @@ def _every_keras_optimizer():
     )
 
 
+_EVERY_RUN = ("Adam", "SGD")
+
+
 @pytest.mark.usefixtures("without_op_determinism")
-@pytest.mark.parametrize("name", _every_keras_optimizer())
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Adam (the recipes' optimizer) and SGD in every run; the rest of Keras'
+        # optimizers in the long suite (`pytest -m extended`).
+        pytest.param(name, marks=() if name in _EVERY_RUN else pytest.mark.extended)
+        for name in _every_keras_optimizer()
+    ],
+)
 def test_every_keras_optimizer_updates_the_same_under_xla(name, model_factory, data):
     x, y = data
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
