@@ -129,6 +129,34 @@ def test_the_guard_does_not_force_single_steps(loop, monkeypatch):
     assert seen == [tfs.training.AUTO_STEPS_PER_EXECUTION]
 
 
+@pytest.mark.parametrize("steps", [1, 4])
+@pytest.mark.parametrize("loop", LOOPS)
+def test_the_guard_flag_never_reaches_a_hook(loop, steps):
+    seen = []
+    spy = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(sorted(logs)),
+        on_epoch_end=lambda epoch, logs: seen.append(sorted(logs)),
+    )
+    trainer = tfs.Trainer(_regression(), loop, steps_per_execution=steps)
+    history = trainer.fit(_data(), epochs=2, callbacks=[spy], verbose=0)
+    assert seen and all(keys == ["loss"] for keys in seen)
+    assert sorted(history.history) == ["loss"]
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_the_guard_reads_no_variable_on_a_finite_call(loop, monkeypatch):
+    """What went bad is read from the watch's variables only once it did."""
+    from tfstarter.training._non_finite import NonFiniteWatch
+
+    def refuse(self):
+        raise AssertionError("found() read on a finite call")
+
+    monkeypatch.setattr(NonFiniteWatch, "found", refuse)
+    tfs.Trainer(_regression(), loop, steps_per_execution=1).fit(
+        _data(), epochs=2, verbose=0
+    )
+
+
 @pytest.mark.parametrize("loop", LOOPS)
 def test_terminate_on_nan_takes_over(loop):
     model = _regression()

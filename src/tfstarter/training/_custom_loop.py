@@ -167,8 +167,9 @@ class CustomLoop:
                     epoch_iterator.ran_out()
                     break
                 logs = step_logs
+                tripped = watch is not None and watch.take(logs)
                 callbacks.on_train_batch_end(call.end, logs)
-                if watch is not None and watch.tripped():
+                if tripped and watch is not None:
                     watch.check(epoch)
                 trained += call.steps or 0
                 if backups is not None:

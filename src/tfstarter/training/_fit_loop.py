@@ -29,9 +29,26 @@ from tfstarter.training._dispatch import (
 )
 from tfstarter.training._engine import Engine, Run
 from tfstarter.training._epoch_iterator import Passes
+from tfstarter.training._non_finite import NonFiniteWatch
 
 _FUNCTIONS = ("train_function", "test_function", "predict_function")
 _STEPS = ("train_step", "test_step", "predict_step")
+
+
+def _taking_flag(function: Any, watch: NonFiniteWatch) -> Any:
+    """Keras' ``train_function``, with the NaN guard's flag taken from its logs.
+
+    ``model.fit`` hands a call's logs to the hooks as they come; the flag
+    must not reach them (their logs are plain ``fit``'s), and `NonFiniteGuard`
+    reads it from the watch.
+    """
+
+    def train_function(iterator: Any) -> Any:
+        logs = function(iterator)
+        watch.take(logs)
+        return logs
+
+    return train_function
 
 
 class FitLoop:
@@ -73,6 +90,9 @@ class FitLoop:
         )
         try:
             with forgotten:
+                if run.watch is not None and model.train_function is None:
+                    model.make_train_function()
+                    model.train_function = _taking_flag(model.train_function, run.watch)
                 yield
         finally:
             self._functions[key] = tuple(getattr(model, name) for name in _FUNCTIONS)

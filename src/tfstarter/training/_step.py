@@ -25,7 +25,7 @@ import tensorflow as tf
 from tfstarter.errors import ConfigError
 from tfstarter.training import _compat
 from tfstarter.training._gradient_probe import GradientProbe
-from tfstarter.training._non_finite import NonFiniteWatch
+from tfstarter.training._non_finite import TRIPPED_LOG, NonFiniteWatch
 from tfstarter.training._xla import XlaUpdate
 
 
@@ -130,6 +130,9 @@ class Step:
         logs: dict[str, Any] = model.compute_metrics(
             x, y, y_pred, sample_weight=sample_weight
         )
+        if self.watch is not None:
+            # Popped by the loops (NonFiniteWatch.take) before any hook.
+            logs = {**logs, TRIPPED_LOG: self.watch.flag()}
         return logs
 
     def _apply_if(self, allowed: Any, gradients: Any, variables: Any) -> None:
