@@ -1,11 +1,14 @@
-"""The few Keras internals the Trainer relies on, in one place.
+"""The few Keras and TensorFlow internals the Trainer relies on, in one place.
 
 Keras 3 has no public API for some things ``model.fit`` does between steps
 (the loss tracker behind the ``loss`` log, whether ``call`` takes a
-``training`` argument, the per-replica loss unscaling). The shared step needs
-exactly those to produce the same numbers and the same metric state as
-``model.fit``, so they are read here, each with a public fallback, and nowhere
-else. ``tests/training/test_compat.py`` pins them on the installed Keras.
+``training`` argument, the per-replica loss unscaling), and TensorFlow none
+for whether a trace is XLA-compiled. The shared step needs exactly those to
+produce the same numbers and the same metric state as ``model.fit``, so they
+are read here, each with a public fallback, and nowhere else. The doctests
+below and the parity suites (``tests/training/test_fit_parity.py``,
+``test_callback_parity.py``, ``test_equivalence.py``) pin them on the
+installed versions.
 """
 
 from __future__ import annotations
@@ -185,6 +188,33 @@ def xla_environment_reason() -> str | None:
             "not combine with XLA"
         )
     return None
+
+
+def in_xla_context() -> bool:
+    """Whether the function being traced now is compiled by XLA.
+
+    TensorFlow marks the graph of a ``tf.function(jit_compile=True)`` (and
+    the graphs nested in it) as an XLA context; it has no public API for it.
+    Outside any trace, or if the mark cannot be read: False.
+
+    Examples:
+        >>> import tensorflow as tf
+        >>> @tf.function(jit_compile=True)
+        ... def f(x):
+        ...     seen.append(in_xla_context())
+        ...     return x
+        >>> seen = []
+        >>> _ = f(tf.ones(1))
+        >>> seen, in_xla_context()
+        ([True], False)
+    """
+    try:
+        from tensorflow.python.framework import ops
+        from tensorflow.python.ops import control_flow_util
+    except ImportError:  # pragma: no cover - a TensorFlow that moved them
+        return False
+    graph = ops.get_default_graph()
+    return bool(control_flow_util.GraphOrParentsInXlaContext(graph))
 
 
 def jit_unsupported_reason(model: Any) -> str | None:

@@ -25,6 +25,7 @@ import keras
 import tensorflow as tf
 
 from tfstarter.errors import TrainingError
+from tfstarter.training import _compat
 
 _WHAT = ("loss", "gradient", "weight")
 
@@ -162,10 +163,10 @@ class NonFiniteWatch:
     Examples:
         >>> w = keras.Variable([1.0, 2.0], name="w")
         >>> watch = NonFiniteWatch([w])
-        >>> watch.before()
+        >>> kept = watch.before()
         >>> bool(watch.allows(tf.constant(0.3), [tf.constant([0.1, float("nan")])]))
         False
-        >>> watch.after()
+        >>> watch.after(kept=kept)
         >>> watch.take({"loss": 0.3, TRIPPED_LOG: watch.flag()})
         True
         >>> watch.found()
@@ -202,20 +203,31 @@ class NonFiniteWatch:
         variable = pool[index] if 0 <= index < len(pool) else None
         return str(getattr(variable, "path", getattr(variable, "name", "?")))
 
-    def before(self) -> None:
-        """Copy the weights (inside the step, before the forward pass).
+    def before(self) -> list[Any] | None:
+        """Keep the weights as they are (inside the step, before the forward pass).
 
-        Each weight is copied into its copy's own buffer (a slice assignment).
-        A plain ``assign`` shares the weight's buffer instead, so the update
-        that follows has to copy the weight anyway (copy on write) and XLA
-        cannot update it in place: on the CNN of ``benchmarks/trainer.py``
-        that made the XLA-compiled update 2.4 times slower.
+        Returns what `after` takes back: under XLA, the weights' values as
+        tensors (None elsewhere, where they are copied into the watch's own
+        variables).
+
+        Why two ways: XLA gives a step's updated weights their own buffers
+        (or updates in place when nothing else reads the old values), so
+        holding on to the old values costs no copy, and putting them back is
+        a select fused into the update. There, copying into variables and
+        restoring in a ``tf.cond`` cost three full copies of the weights a
+        step (the conditional's operands), which on the CNN of
+        ``benchmarks/trainer.py`` at batch 32 took about a tenth of the
+        step. Without XLA each weight is copied into a buffer of its own
+        (``DeepCopy``, a third of the time of a slice assignment): a plain
+        ``assign`` would share the weight's buffer, so the update would have
+        to copy the weight anyway (copy on write), and an XLA-compiled
+        update could no longer run in place (2.4 times slower on that CNN).
         """
+        if _compat.in_xla_context():
+            return [tf.convert_to_tensor(variable) for variable in self.variables]
         for copy, variable in zip(self._copies, self.variables, strict=True):
-            if copy.shape.rank:
-                copy[...].assign(variable)
-            else:
-                copy.assign(variable)
+            copy.assign(tf.raw_ops.DeepCopy(x=tf.convert_to_tensor(variable)))
+        return None
 
     def allows(self, loss: Any, gradients: Sequence[Any]) -> Any:
         """Whether this batch's update may run: all finite, nothing bad before.
@@ -242,8 +254,13 @@ class NonFiniteWatch:
         tf.cond(newly_bad, record, _nothing)
         return tf.logical_and(clean, good)
 
-    def after(self, loss: Any = None) -> None:
-        """Check the weights; put every weight back if this batch went bad."""
+    def after(self, loss: Any = None, kept: list[Any] | None = None) -> None:
+        """Check the weights; put every weight back if this batch went bad.
+
+        Args:
+            loss: the batch's loss, for the message.
+            kept: what `before` returned.
+        """
         value = tf.constant(0.0) if loss is None else tf.cast(loss, tf.float32)
         weights_ok = _all_finite(self.variables)
         clean = self._first < 0
@@ -252,18 +269,23 @@ class NonFiniteWatch:
         # skipped, and whatever its forward pass changed is put back too.
         bad_now = tf.logical_or(tf.logical_not(clean), newly_bad)
 
-        def restore() -> Any:
-            def record() -> Any:
-                index = _first_false(_exact_flags(self.variables))
-                self._note(tf.constant(2, tf.int64), index, value)
-                return tf.constant(True)
-
-            tf.cond(newly_bad, record, _nothing)
-            for copy, variable in zip(self._copies, self.variables, strict=True):
-                variable.assign(copy)
+        def record() -> Any:
+            index = _first_false(_exact_flags(self.variables))
+            self._note(tf.constant(2, tf.int64), index, value)
             return tf.constant(True)
 
-        tf.cond(bad_now, restore, _nothing)
+        tf.cond(newly_bad, record, _nothing)
+        if kept is not None:
+            for old, variable in zip(kept, self.variables, strict=True):
+                variable.assign(tf.where(bad_now, old, variable))
+        else:
+
+            def restore() -> Any:
+                for copy, variable in zip(self._copies, self.variables, strict=True):
+                    variable.assign(copy)
+                return tf.constant(True)
+
+            tf.cond(bad_now, restore, _nothing)
         self._batch.assign_add(1)
 
     def flag(self) -> Any:

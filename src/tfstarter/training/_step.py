@@ -95,8 +95,7 @@ class Step:
         model = self.model
         optimizer = model.optimizer
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        if self.watch is not None:
-            self.watch.before()
+        kept = self.watch.before() if self.watch is not None else None
         with tf.GradientTape() as tape:
             y_pred = self._forward(x, training=True)
             loss = _compat.compute_loss(
@@ -126,7 +125,7 @@ class Step:
                 stacklevel=2,
             )
         if self.watch is not None:
-            self.watch.after(raw_loss)
+            self.watch.after(raw_loss, kept)
         logs: dict[str, Any] = model.compute_metrics(
             x, y, y_pred, sample_weight=sample_weight
         )
