@@ -4,12 +4,13 @@ With ``on_non_finite="raise"`` (the default) the shared step checks, in the
 graph, every batch's loss and gradients before the update and the weights
 after it. A batch with a NaN or Inf in any of them is not applied: its
 update is skipped, the weights the forward pass or the update changed are
-put back from a copy taken before the step, and every later step of the same
-compiled call is skipped too. The loop then raises a `TrainingError` naming
-the epoch, the batch, what went bad and the first variable concerned. So the
-model keeps the weights of the last finite step, in both loops, whatever the
-CPU's kernels do with a NaN or an Inf (a NaN input can leave the loss finite
-on one CPU and make it NaN on another; its gradients are NaN on both).
+put back as they were before the step (see `NonFiniteWatch.before`), and
+every later step of the same compiled call is skipped too. The loop then
+raises a `TrainingError` naming the epoch, the batch, what went bad and the
+first variable concerned. So the model keeps the weights of the last finite
+step, in both loops, whatever the CPU's kernels do with a NaN or an Inf (a
+NaN input can leave the loss finite on one CPU and make it NaN on another;
+its gradients are NaN on both).
 
 Under a `keras.optimizers.LossScaleOptimizer` (``mixed_float16``) non-finite
 *scaled* gradients are normal: the optimizer skips that update and lowers
