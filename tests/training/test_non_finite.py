@@ -54,17 +54,21 @@ def test_a_nan_target_stops_at_its_batch(loop):
         tfs.Trainer(_regression(), loop).fit(_data(bad_row=50), epochs=2, verbose=0)
 
 
-# jit_compile=True: the whole step under XLA, where the guard keeps the old
-# weights as tensors and puts them back with a select (see NonFiniteWatch.before).
-# Op determinism (on in this suite) rules XLA out: the XLA cases turn it off.
-JITS = ["auto", True]
+# Three ways the guard runs:
+# - "auto" with op determinism on (as in this suite): no XLA; the weights are
+#   copied and restored in a tf.cond.
+# - "update": jit_compile="auto" with op determinism off, so the optimizer's
+#   update alone is XLA-compiled (XlaUpdate), inside the guard's tf.cond.
+# - True: the whole step under XLA, where the guard keeps the old weights as
+#   tensors and puts them back with a select (see NonFiniteWatch.before).
+JITS = ["auto", "update", True]
 
 
-@pytest.fixture(params=JITS, ids=["jit-auto", "jit-true"])
+@pytest.fixture(params=JITS, ids=["jit-auto", "jit-update", "jit-true"])
 def jit(request):
-    if request.param is True:
+    if request.param != "auto":
         request.getfixturevalue("without_op_determinism")
-    return request.param
+    return "auto" if request.param == "update" else request.param
 
 
 def _batch_norm(seed=0):
@@ -122,6 +126,30 @@ def test_an_overflowing_update_names_the_weight_and_is_undone(loop, jit):
         tfs.Trainer(model, loop, jit_compile=jit).fit(_data(), epochs=1, verbose=0)
     for got, want in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_a_bad_gradient_names_it_and_skips_the_update(loop, jit):
+    """A NaN gradient under a finite loss: named, and nothing is applied."""
+
+    @tf.custom_gradient
+    def nan_backward(t):
+        return tf.identity(t), lambda upstream: upstream * float("nan")
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(8, name="hidden")(inputs)
+    outputs = keras.layers.Dense(1, name="out")(
+        keras.layers.Lambda(nan_backward)(hidden)
+    )
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    before = model.get_weights()
+    with pytest.raises(TrainingError, match=r"batch 0 .*the gradient of `hidden/"):
+        tfs.Trainer(model, loop, jit_compile=jit).fit(_data(), epochs=1, verbose=0)
+    for got, want in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert int(model.optimizer.iterations) == 0
 
 
 @pytest.mark.parametrize("loop", LOOPS)
