@@ -261,6 +261,8 @@ def contenders(
             # Without the XLA-compiled update, the Trainer runs Keras' own step.
             trainer(name, data, loop="custom", jit_compile=False),
             trainer(name, data, loop="fit", steps_per_execution=1, jit_compile=False),
+            # The same with the Trainer's other defaults (the XLA update).
+            trainer(name, data, loop="fit", steps_per_execution=1),
             trainer(
                 name, data, loop="custom", steps_per_execution=1, jit_compile=False
             ),
