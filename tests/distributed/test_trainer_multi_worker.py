@@ -96,3 +96,25 @@ def test_two_workers_killed_and_restarted_resume_from_their_backup(
     _assert_same(first, second, atol=0.0)
     _assert_same(first, reference[loop], atol=1e-5)
     assert not backup.exists()
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_a_nan_on_one_worker_stops_both_at_its_batch(loop, tmp_path):
+    """Row 50 is in global batch 3, on one worker only: both must stop there.
+
+    The worker without the bad row used to go on (its replicas' records were
+    clean) and wait in the next all-reduce for a worker that had stopped.
+    """
+    _run(_two_workers("--loop", loop, "--out", str(tmp_path), "--nan-row", "50"))
+    first, second = _read(tmp_path, "worker0"), _read(tmp_path, "worker1")
+    errors = [first["error"], second["error"]]
+    assert sum("at epoch 1, batch 3 " in error for error in errors) == 1, errors
+    assert sum("a batch on another worker" in error for error in errors) == 1, errors
+    assert first["iterations"] == second["iterations"] == 3
+    _assert_same_weights(first, second)
+    assert all(np.isfinite(np.asarray(w)).all() for w in first["weights"])
+
+
+def _assert_same_weights(a: dict[str, Any], b: dict[str, Any]) -> None:
+    for x, y in zip(a["weights"], b["weights"], strict=True):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))

@@ -72,6 +72,23 @@ def non_finite_error(
     )
 
 
+def elsewhere_error(*, epoch: int) -> TrainingError:
+    """The error raised on a worker whose replicas were fine when another's was not.
+
+    Examples:
+        >>> print(elsewhere_error(epoch=0))  # doctest: +NORMALIZE_WHITESPACE
+        training stopped at epoch 1: a batch on another worker made the loss, a
+        gradient or a weight NaN or Inf (that worker's error names the batch and
+        what went bad). The model keeps the weights of the last finite step.
+    """
+    return TrainingError(
+        f"training stopped at epoch {epoch + 1}: a batch on another worker made "
+        f"the loss, a gradient or a weight NaN or Inf (that worker's error names "
+        f"the batch and what went bad). The model keeps the weights of the last "
+        f"finite step."
+    )
+
+
 def _exact_flags(tensors: Sequence[Any]) -> Any:
     """One boolean per tensor: whether every element is finite (None: True).
 
@@ -293,9 +310,20 @@ class NonFiniteWatch:
         """1.0 once a batch of this epoch went bad, else 0.0 (read in the step).
 
         The step returns it as its `TRIPPED_LOG` log, a float so that any
-        strategy can average it over the replicas.
+        strategy can average it over the replicas. Under a strategy it
+        counts the replicas, on every worker, whose record is set: one
+        replica's bad batch must stop every replica and worker at the same
+        call (each replica keeps its own record, and the loops average the
+        logs over this worker's replicas only).
         """
-        return tf.cast(self._first >= 0, tf.float32)
+        flag = tf.cast(self._first >= 0, tf.float32)
+        if (
+            tf.distribute.has_strategy()
+            and not tf.distribute.in_cross_replica_context()
+        ):
+            context = tf.distribute.get_replica_context()
+            flag = context.all_reduce(tf.distribute.ReduceOp.SUM, flag)
+        return flag
 
     def take(self, logs: dict[str, Any]) -> bool:
         """Pop the flag from a call's logs; whether a batch of the epoch went bad.
@@ -326,21 +354,34 @@ class NonFiniteWatch:
         return self._reported
 
     def found(self) -> tuple[int, str, int, float] | None:
-        """``(batch, what, variable index, loss)`` of the first bad batch, or None."""
-        first = int(self._first.numpy())
-        if first < 0:
+        """``(batch, what, variable index, loss)`` of the first bad batch, or None.
+
+        Under a strategy each of this worker's replicas keeps its own record
+        (a replica's batch is its share of the global batch); the earliest
+        one set is returned.
+        """
+        firsts = [int(first.numpy()) for first in _replicas(self._first)]
+        bad = [(first, replica) for replica, first in enumerate(firsts) if first >= 0]
+        if not bad:
             return None
+        first, replica = min(bad)
         return (
             first,
-            _WHAT[int(self._what.numpy())],
-            int(self._variable.numpy()),
-            float(self._value.numpy()),
+            _WHAT[int(_replicas(self._what)[replica].numpy())],
+            int(_replicas(self._variable)[replica].numpy()),
+            float(_replicas(self._value)[replica].numpy()),
         )
 
     def check(self, epoch: int) -> None:
-        """Raise `TrainingError` if a batch of this epoch went bad."""
+        """Raise `TrainingError` if a batch of this epoch went bad.
+
+        A bad batch of another worker (the flag `take` saw is global) raises
+        too, so that every worker stops at the same call.
+        """
         found = self.found()
         if found is None:
+            if self._reported:
+                raise elsewhere_error(epoch=epoch)
             return
         batch, what, index, value = found
         raise non_finite_error(
@@ -350,6 +391,12 @@ class NonFiniteWatch:
             value=value,
             variable=None if what == "loss" else self.variable_name(index, what),
         )
+
+
+def _replicas(variable: Any) -> tuple[Any, ...]:
+    """The per-replica parts of a watch variable on this worker (itself if none)."""
+    values = getattr(variable, "values", None)
+    return tuple(values) if isinstance(values, (tuple, list)) else (variable,)
 
 
 class NonFiniteGuard(keras.callbacks.Callback):  # type: ignore[misc]

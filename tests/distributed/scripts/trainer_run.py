@@ -43,10 +43,14 @@ def task_name() -> str:
     return f"{task['type']}{task['index']}"
 
 
-def dataset(samples: int, global_batch: int) -> tf.data.Dataset:
+def dataset(
+    samples: int, global_batch: int, nan_row: int | None = None
+) -> tf.data.Dataset:
     """Global batches; DATA sharding splits each one between the workers."""
     rng = np.random.default_rng(7)
     x = rng.normal(size=(samples, 4)).astype("float32")
+    if nan_row is not None:
+        x[nan_row] = np.nan
     y = np.argmax(x[:, :3], axis=1).astype("int64")
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = (
@@ -80,6 +84,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--global-batch", type=int, default=16)
     parser.add_argument("--backup-dir", type=Path)
     parser.add_argument("--die-after-epoch", type=int, default=0)
+    parser.add_argument("--nan-row", type=int)
     args = parser.parse_args(argv)
 
     with STRATEGY.scope():
@@ -97,21 +102,27 @@ def main(argv: list[str]) -> int:
             metrics=["accuracy"],
         )
     callbacks = [DieAfterEpoch(args.die_after_epoch)] if args.die_after_epoch else []
-    data = dataset(args.samples, args.global_batch)
-    history = tfs.Trainer(model, args.loop).fit(
-        data,
-        epochs=args.epochs,
-        verbose=2,
-        callbacks=callbacks,
-        backup_dir=args.backup_dir,
-    )
-    args.out.mkdir(parents=True, exist_ok=True)
-    result = {
+    data = dataset(args.samples, args.global_batch, args.nan_row)
+    result: dict[str, Any] = {
         "strategy": type(STRATEGY).__name__,
         "replicas": STRATEGY.num_replicas_in_sync,
-        "weights": [w.tolist() for w in model.get_weights()],
-        "history": history.history,
     }
+    try:
+        history = tfs.Trainer(model, args.loop).fit(
+            data,
+            epochs=args.epochs,
+            verbose=2,
+            callbacks=callbacks,
+            backup_dir=args.backup_dir,
+        )
+        result["history"] = history.history
+    except tfs.errors.TrainingError as error:
+        if args.nan_row is None:
+            raise
+        result["error"] = str(error)
+    result["iterations"] = int(np.asarray(model.optimizer.iterations.numpy()))
+    result["weights"] = [w.tolist() for w in model.get_weights()]
+    args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{task_name()}.json"
     path.write_text(json.dumps(result), encoding="utf-8")
     print(f"wrote {path}", flush=True)
