@@ -6,6 +6,11 @@ helpers are handed out as fixtures.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -158,3 +163,45 @@ def dataset() -> tf.data.Dataset:
 @pytest.fixture
 def model_factory() -> Callable[..., keras.Model]:
     return make_model
+
+
+TWO_CPUS = textwrap.dedent(
+    """
+    import json, os
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
+    import keras
+    import tfstarter as tfs
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    """
+)
+
+
+@pytest.fixture(scope="session")
+def on_two_cpus() -> Callable[[str], Any]:
+    """Run a script under ``strategy``, a MirroredStrategy over two logical CPUs.
+
+    Logical devices must be configured before TensorFlow initialises, so the
+    script runs in a fresh interpreter (after `TWO_CPUS`); it must print its
+    results as JSON on its last line, which is returned.
+    """
+
+    def run(script: str) -> Any:
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        done = subprocess.run(
+            [sys.executable, "-c", TWO_CPUS + textwrap.dedent(script)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    return run

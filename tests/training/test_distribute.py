@@ -1,15 +1,12 @@
 """Both loops train under tf.distribute.MirroredStrategy (two logical CPUs).
 
 Logical devices must be configured before TensorFlow initialises, so the
-training runs in a fresh interpreter and reports back as JSON.
+training runs in a fresh interpreter (the `on_two_cpus` fixture) and reports
+back as JSON.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -17,16 +14,6 @@ import pytest
 
 SCRIPT = textwrap.dedent(
     """
-    import json, os
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    import numpy as np
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
-    )
-    import keras
-    import tfstarter as tfs
     from tfstarter.errors import ConfigError
 
     class Norms(tfs.training.Callback):
@@ -37,7 +24,6 @@ SCRIPT = textwrap.dedent(
         def on_gradient_norm(self, batch, norm):
             self.norms.append(norm)
 
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     rng = np.random.default_rng(0)
     x = rng.normal(size=(96, 6)).astype("float32")
     y = (x[:, 0] > 0).astype("int64")
@@ -94,18 +80,8 @@ SCRIPT = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def runs():
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def runs(on_two_cpus):
+    return on_two_cpus(SCRIPT)
 
 
 pytestmark = pytest.mark.slow
