@@ -80,12 +80,17 @@ def elsewhere_error(*, epoch: int) -> TrainingError:
         training stopped at epoch 1: a batch on another worker made the loss, a
         gradient or a weight NaN or Inf (that worker's error names the batch and
         what went bad). The model keeps the weights of the last finite step.
+        Check that worker's inputs and targets for NaN/Inf, lower the learning
+        rate or clip the gradients; pass on_non_finite='ignore' to go on
+        regardless.
     """
     return TrainingError(
         f"training stopped at epoch {epoch + 1}: a batch on another worker made "
         f"the loss, a gradient or a weight NaN or Inf (that worker's error names "
         f"the batch and what went bad). The model keeps the weights of the last "
-        f"finite step."
+        f"finite step. Check that worker's inputs and targets for NaN/Inf, lower "
+        f"the learning rate or clip the gradients; pass on_non_finite='ignore' to "
+        f"go on regardless."
     )
 
 
