@@ -107,7 +107,8 @@ def test_a_nan_on_one_worker_stops_both_at_its_batch(loop, tmp_path):
     """
     _run(_two_workers("--loop", loop, "--out", str(tmp_path), "--nan-row", "50"))
     first, second = _read(tmp_path, "worker0"), _read(tmp_path, "worker1")
-    errors = [first["error"], second["error"]]
+    errors = [first.get("error"), second.get("error")]
+    assert all(errors), f"a worker trained on past the NaN: {errors}"
     assert sum("at epoch 1, batch 3 " in error for error in errors) == 1, errors
     assert sum("a batch on another worker" in error for error in errors) == 1, errors
     assert first["iterations"] == second["iterations"] == 3
