@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -94,6 +95,7 @@ def test_env_json_holds_the_versions_and_the_command(regression_run: Any) -> Non
     assert env["cpu"]
     assert env["command"].startswith("tfstarter train --config ")
     assert "git_commit" in env
+    assert env["tf_enable_onednn_opts"] == os.environ.get("TF_ENABLE_ONEDNN_OPTS")
 
 
 def test_config_yaml_is_resolved(regression_run: Any) -> None:

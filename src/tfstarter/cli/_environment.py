@@ -99,6 +99,7 @@ def environment(*, seed: int, argv: Sequence[str]) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python_executable": sys.executable,
+        "tf_enable_onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
         "seed": seed,
         "git_commit": git_commit(Path.cwd()),
         "working_directory": str(Path.cwd()),

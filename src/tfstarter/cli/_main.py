@@ -157,8 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in ("--version", "-V"):
         print(f"tfstarter {__version__}")
         return 0
+    from tfstarter.cli._onednn import prefer_onednn
     from tfstarter.cli._quiet import start_tensorflow
 
+    prefer_onednn()
     start_tensorflow(verbose="--verbose" in args)
     from tfstarter.errors import ConfigError, TfstarterError
 
