@@ -41,6 +41,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import cpu_model, machine, write_page
+from tfstarter.cli._onednn import prefer_onednn
+
+# The main table runs in the environment the `tfstarter` command gives its
+# own runs: oneDNN on for x86 CPUs unless the environment says otherwise. The
+# probes below show TensorFlow's own default for the CPU beside it.
+prefer_onednn()
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "benchmarks" / "accuracy.md"
@@ -230,9 +236,12 @@ included). Produced by `python benchmarks/time_to_accuracy.py`.
   (forward only); the share is of the machine's dense float32 matmul rate,
   measured in this run: **{peak / 1e9:.0f} GFLOP/s** (2048x2048 products,
   best of several).
-* Environment: `TF_ENABLE_ONEDNN_OPTS` was **{onednn}** for the main table
-  (TensorFlow turns oneDNN on by itself only on CPUs with AVX-512 VNNI/BF16
-  or AMX; see the probes below).
+* Environment: `TF_ENABLE_ONEDNN_OPTS` was **{onednn}** for the main table,
+  as the `tfstarter` command sets it for its runs on x86 CPUs unless the
+  environment sets it (TensorFlow turns oneDNN on by itself only on CPUs
+  with AVX-512 VNNI/BF16 or AMX; a script sets the variable before
+  importing TensorFlow). The probes below time TensorFlow's own default for
+  this CPU beside it.
 """
     checks = "\n".join(verdicts(results)) or "- (no target was run)"
     probe_intro = f"""

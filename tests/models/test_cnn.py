@@ -30,11 +30,15 @@ def test_channel_inputs_are_used_as_given() -> None:
 def test_default_architecture() -> None:
     model = tfs.models.cnn(input_shape=(28, 28, 1), classes=10)
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    assert [conv.filters for conv in convs] == [16, 64]
+    assert [conv.filters for conv in convs] == [16, 96]
     assert layer_types(model).count("BatchNormalization") == 3
     assert layer_types(model).count("MaxPooling2D") == 2
-    assert model.get_layer("flatten").output.shape == (None, 7 * 7 * 64)
+    assert model.get_layer("flatten").output.shape == (None, 7 * 7 * 96)
     assert model.get_layer("hidden_1").units == 128
+    dropouts = [
+        layer for layer in model.layers if isinstance(layer, keras.layers.Dropout)
+    ]
+    assert [layer.rate for layer in dropouts] == [0.1]
     assert model.output_shape == (None, 10)
 
 

@@ -286,7 +286,7 @@ CNN_RECIPE = Recipe(
     batch_size=128,
     validation_split=0.1,
     schedule="one_cycle",
-    learning_rate=5e-3,
+    learning_rate=1e-2,
     warmup=0.2,
 )
 """Recommended training for `cnn` with default settings on 28x28 images.
@@ -297,11 +297,11 @@ Examples:
 """
 
 CNN_LONG_RECIPE = Recipe(
-    epochs=12,
+    epochs=11,
     batch_size=128,
     validation_split=0.1,
     schedule="one_cycle",
-    learning_rate=5e-3,
+    learning_rate=1e-2,
     warmup=0.2,
     shift=2,
 )
