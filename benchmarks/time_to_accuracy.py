@@ -46,7 +46,8 @@ from tfstarter.cli._onednn import prefer_onednn
 # The main table runs in the environment the `tfstarter` command gives its
 # own runs: oneDNN on for x86 CPUs unless the environment says otherwise. The
 # probes below show TensorFlow's own default for the CPU beside it.
-prefer_onednn()
+if "--probe" not in sys.argv:  # a probe's environment is the probe's own
+    prefer_onednn()
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PAGE = ROOT / "docs" / "benchmarks" / "accuracy.md"
