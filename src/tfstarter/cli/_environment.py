@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tfstarter._version import __version__
+from tfstarter.cli._onednn import ONEDNN_VARIABLE
 
 _PACKAGES = (
     "tensorflow",
@@ -99,7 +100,7 @@ def environment(*, seed: int, argv: Sequence[str]) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python_executable": sys.executable,
-        "tf_enable_onednn_opts": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+        "tf_enable_onednn_opts": os.environ.get(ONEDNN_VARIABLE),
         "seed": seed,
         "git_commit": git_commit(Path.cwd()),
         "working_directory": str(Path.cwd()),

@@ -3,7 +3,7 @@
 TensorFlow turns its oneDNN kernels on by itself only on x86 CPUs with
 AVX-512 VNNI or BF16 or AMX (recent Intel Xeons). On other x86 CPUs (an AMD
 EPYC with AVX2, say) it leaves them off, and there the default CNN and its
-recipe train about 1.7x slower (see docs/benchmarks/accuracy.md, "Where
+recipe train about 1.6x slower (see docs/benchmarks/accuracy.md, "Where
 the CPU time goes"). TensorFlow reads the switch, ``TF_ENABLE_ONEDNN_OPTS``,
 once, when it is imported, so a library cannot turn it on for a script
 that has already imported TensorFlow. The command owns its process, so it

@@ -167,8 +167,8 @@ def cnn(
     narrow one costs about half as much as 32 filters; the second block,
     where the arithmetic pays, is where width buys accuracy: in
     `CNN_RECIPE`'s three epochs, 96 filters reach 99.3% on MNIST where 64
-    stop near 99.2%, for about 15% more time per sample. The time-to-accuracy
-    benchmark measures the recipes on this model (see the models guide).
+    stop near 99.2% (the sweep in the models guide). The time-to-accuracy
+    benchmark measures the recipes on this model.
 
     Args:
         input_shape: ``(height, width)`` for grayscale images (a channel axis
