@@ -170,8 +170,18 @@ GOLDENS: tuple[Golden, ...] = (
         input_shape=(28, 28),
         units=10,
         input_kind="pixels",
+        # Every argument pinned: this entry is a fixed small model, and a
+        # change of the builder's defaults must not move it (that is what
+        # `cnn_mnist_default` is for). Its int8 export is checked on random
+        # pixels, where a briefly trained model has many near-ties.
         factory=lambda: cnn(
-            (28, 28), 10, filters=(4, 8), hidden=(16,), rescale=1 / 255, seed=0
+            (28, 28),
+            10,
+            filters=(4, 8),
+            hidden=(16,),
+            dropout=0.3,
+            rescale=1 / 255,
+            seed=0,
         ),
     ),
     Golden(
