@@ -214,6 +214,18 @@ def test_a_recipe_fills_what_the_config_leaves_unset(
     assert printed["fit"]["epochs"] == recipe.epochs
     assert printed["data"]["batch_size"] == recipe.batch_size
     assert printed["fit"]["schedule"] == recipe.schedule
+    assert printed["fit"]["shift"] == recipe.shift
+    assert printed["fit"]["flip"] is recipe.flip
+
+
+def test_a_config_value_wins_over_the_recipe(
+    cli: Callable[..., Any], config: Path
+) -> None:
+    result = cli(
+        "train", "--config", config, "--recipe=cnn", "--fit.flip=true", "--print-config"
+    )
+    assert result.code == 0, result.err
+    assert yaml.safe_load(result.out)["fit"]["flip"] is True
 
 
 def test_environment_variables_set_options(

@@ -91,6 +91,52 @@ def test_datasets_hold_out_the_last_samples_and_shift_only_training() -> None:
     assert shifted.dtype == np.uint8 and (shifted == 0).any()
 
 
+def test_flip_mirrors_some_training_images_and_no_validation_image() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (80, 5, 7), dtype=np.uint8)
+    x[:, :, 0] = 0  # no image is its own mirror image
+    y = np.arange(80)
+    recipe = Recipe(1, 16, validation_split=0.2, flip=True)
+    train, validation = recipe.datasets(x, y, seed=3)
+    assert validation is not None
+    for images, labels in validation.as_numpy_iterator():
+        np.testing.assert_array_equal(images, x[labels])
+    mirrored = []
+    for images, labels in train.as_numpy_iterator():
+        for image, label in zip(images, labels, strict=True):
+            same = np.array_equal(image, x[label])
+            assert same or np.array_equal(image, x[label][:, ::-1])
+            mirrored.append(not same)
+    assert 0.25 < np.mean(mirrored) < 0.75
+
+
+def test_flip_with_shift_is_repeatable_per_seed_and_new_each_epoch() -> None:
+    x = np.random.default_rng(1).integers(0, 256, (32, 6, 6), dtype=np.uint8)
+    recipe = Recipe(1, 8, validation_split=0.0, shift=1, flip=True)
+
+    def epochs(seed: int) -> list[np.ndarray]:
+        train, _ = recipe.datasets(x, np.arange(32), seed=seed)
+        return [
+            np.concatenate([b for b, _ in train.as_numpy_iterator()]) for _ in range(2)
+        ]
+
+    first, again = epochs(0), epochs(0)
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], first[1])
+
+
+@pytest.mark.parametrize("shape", [(10, 3), (10, 2, 2, 2, 1)])
+def test_flip_needs_images(shape: tuple[int, ...]) -> None:
+    with pytest.raises(ConfigError, match=r"flip=True mirrors images"):
+        Recipe(1, 5, flip=True).datasets(np.zeros(shape), np.zeros(10))
+
+
+def test_fit_kwargs_refuse_flips_they_cannot_express() -> None:
+    with pytest.raises(ConfigError, match=r"training images \(flip=True\)"):
+        Recipe(1, 8, flip=True).fit_kwargs()
+
+
 def test_datasets_without_validation() -> None:
     x, y = np.zeros((10, 3), "float32"), np.zeros(10, "int64")
     train, validation = Recipe(1, 5, validation_split=0.0).datasets(x, y)
@@ -202,6 +248,7 @@ def test_trainer_uses_the_recipe_loop() -> None:
         ({"warmup": 1.0}, ConfigError, r"`warmup` must be in \[0.0, 1.0\)"),
         ({"shift": -1}, ConfigError, r"`shift` must be a non-negative integer"),
         ({"loop": "eager"}, ConfigError, r"`loop` must be one of 'fit', 'custom'"),
+        ({"flip": "yes"}, ArgumentTypeError, r"`flip` must be True or False"),
     ],
 )
 def test_bad_recipes(

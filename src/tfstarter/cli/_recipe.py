@@ -2,9 +2,10 @@
 
 ``recipe: cnn`` names ``tfs.models.RECIPES["cnn"]``: its epochs, batch size,
 validation split, learning-rate schedule (with its peak and warm-up) and
-image shifts fill ``fit.epochs``, ``data.batch_size``,
+image augmentation fill ``fit.epochs``, ``data.batch_size``,
 ``data.validation_split``, ``fit.schedule``, ``fit.learning_rate``,
-``fit.warmup`` and ``fit.shift`` where the config leaves them ``null``.
+``fit.warmup``, ``fit.shift`` and ``fit.flip`` where the config leaves them
+``null``.
 The resolved values are written into the run's config.yaml, so repeating a
 run does not depend on later changes to the recipe.
 """
@@ -24,6 +25,7 @@ RECIPE_KEYS = {
     "fit.learning_rate": "learning_rate",
     "fit.warmup": "warmup",
     "fit.shift": "shift",
+    "fit.flip": "flip",
 }
 """Config keys a recipe fills, and the `Recipe` field each comes from."""
 

@@ -125,6 +125,9 @@ class FitConfig:
         shift: shift each training image by up to this many pixels along
             each axis, at random (0: no augmentation). Default: the
             recipe's, else 0.
+        flip: mirror each training image left-right, at random (for
+            clothing and objects, never for digits or text). Default: the
+            recipe's, else ``false``.
         early_stopping: stop early when validation stops improving; ``null``
             trains every epoch.
         tensorboard: write TensorBoard logs to the run's ``tensorboard/``.
@@ -139,6 +142,7 @@ class FitConfig:
     learning_rate: float | None = None
     warmup: float | None = None
     shift: int | None = None
+    flip: bool | None = None
     early_stopping: EarlyStoppingConfig | None = None
     tensorboard: bool = True
     backup_every: Literal["epoch"] | int | None = "epoch"

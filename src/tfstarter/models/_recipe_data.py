@@ -1,15 +1,18 @@
-"""The pipelines a recipe trains on: a validation hold-out, shuffling, shifts.
+"""The pipelines a recipe trains on: a validation hold-out, shuffling, augmentation.
 
 Augmentation here is random translation by whole pixels (``shift``): each
 training image moves by its own offset of up to ``shift`` pixels along each
 axis, the uncovered border filled with zeros. For digits and clothing that
 is the light augmentation that pays: it teaches a small model that position
 does not matter, costs two gathers per batch, and keeps uint8 images uint8.
+For images whose mirror image is the same class (clothing, not digits),
+``flip`` also mirrors each image left-right with probability 1/2.
 
-The offsets come from a stateless generator keyed by ``seed`` and a random
-key drawn per batch by ``tf.data.Dataset.random`` (new keys every epoch), so
-the same seed gives the same augmented batches on every run, whatever the
-number of threads: no generator state is shared between parallel calls.
+The offsets and flips come from a stateless generator keyed by ``seed`` and
+a random key drawn per batch by ``tf.data.Dataset.random`` (new keys every
+epoch), so the same seed gives the same augmented batches on every run,
+whatever the number of threads: no generator state is shared between
+parallel calls.
 
 Why our own code: Keras' ``RandomTranslation`` reads a 3-D batch of
 grayscale images (``(batch, 28, 28)``) as one colour image, interpolates, and
@@ -64,6 +67,33 @@ def shift_images(images: tf.Tensor, key: tf.Tensor, *, pixels: int) -> tf.Tensor
     return tf.gather(moved, columns, axis=2, batch_dims=1)
 
 
+def flip_images(images: tf.Tensor, key: tf.Tensor) -> tf.Tensor:
+    """Mirror each image of a batch left-right, each with probability 1/2.
+
+    Args:
+        images: a batch of shape ``(batch, height, width)`` or ``(batch,
+            height, width, channels)``, any dtype.
+        key: a shape ``(2,)`` integer seed for the stateless generator.
+
+    Returns:
+        The batch, same shape and dtype, about half of its images mirrored.
+
+    Examples:
+        >>> images = tf.reshape(tf.range(2 * 6), (2, 2, 3))
+        >>> flipped = flip_images(images, tf.constant([0, 3], tf.int64))
+        >>> [row.tolist() for row in flipped.numpy()[:, 0]] in (
+        ...     [[0, 1, 2], [6, 7, 8]],
+        ...     [[2, 1, 0], [6, 7, 8]],
+        ...     [[0, 1, 2], [8, 7, 6]],
+        ...     [[2, 1, 0], [8, 7, 6]],
+        ... )
+        True
+    """
+    chosen = tf.random.stateless_uniform(tf.shape(images)[:1], seed=key) < 0.5
+    chosen = tf.reshape(chosen, [-1] + [1] * (len(images.shape) - 1))
+    return tf.where(chosen, tf.reverse(images, axis=[2]), images)
+
+
 def hold_out(
     x: Any, y: Any, fraction: float
 ) -> tuple[tuple[Any, Any], tuple[Any, Any] | None]:
@@ -93,9 +123,19 @@ def hold_out(
 
 
 def training_pipeline(
-    x: Any, y: Any, *, batch_size: int, shift: int, seed: int | None
+    x: Any,
+    y: Any,
+    *,
+    batch_size: int,
+    shift: int,
+    seed: int | None,
+    flip: bool = False,
 ) -> tf.data.Dataset:
-    """Shuffled batches, a new order every epoch, with random shifts if ``shift``.
+    """Shuffled batches, a new order every epoch, augmented if ``shift`` or ``flip``.
+
+    Raises:
+        ConfigError: if ``shift`` or ``flip`` is asked for and ``x`` does not
+            hold images.
 
     Examples:
         >>> x = np.zeros((10, 4, 4), "uint8")
@@ -103,16 +143,18 @@ def training_pipeline(
         >>> [tuple(images.shape) for images, _ in ds]
         [(4, 4, 4), (4, 4, 4), (2, 4, 4)]
     """
+    augments = shift > 0 or flip
     pipeline = from_arrays(
-        x, y, batch_size=batch_size, shuffle=True, seed=seed, prefetch=shift == 0
+        x, y, batch_size=batch_size, shuffle=True, seed=seed, prefetch=not augments
     )
-    if shift == 0:
+    if not augments:
         return pipeline
     if len(np.shape(x)) not in (3, 4):
+        what = f"shift={shift} translates" if shift else "flip=True mirrors"
         raise ConfigError(
-            f"shift={shift} translates images, so `x` must hold images of shape "
-            f"(n, height, width) or (n, height, width, channels), got shape "
-            f"{np.shape(x)}. Use a recipe with shift=0 for other data."
+            f"{what} images, so `x` must hold images of shape (n, height, width) "
+            f"or (n, height, width, channels), got shape {np.shape(x)}. Use a "
+            f"recipe with shift=0 and flip=False for other data."
         )
     stream_seed = 0 if seed is None else seed
     keys = tf.data.Dataset.random(seed=stream_seed, rerandomize_each_iteration=True)
@@ -120,7 +162,12 @@ def training_pipeline(
     def augment(batch: Any, key: tf.Tensor) -> Any:
         images, labels = batch
         pair = tf.stack([tf.constant(stream_seed, tf.int64), key])
-        return shift_images(images, pair, pixels=shift), labels
+        if shift:
+            images = shift_images(images, pair, pixels=shift)
+        if flip:
+            flip_key = tf.random.experimental.stateless_fold_in(pair, 1)
+            images = flip_images(images, flip_key)
+        return images, labels
 
     pipeline = tf.data.Dataset.zip((pipeline, keys)).map(
         augment, num_parallel_calls=parallel_calls(), deterministic=True

@@ -15,6 +15,7 @@ benchmark (``benchmarks/time_to_accuracy.py``) measures them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ import keras
 import tensorflow as tf
 
 from tfstarter._checks import (
+    check_bool,
     check_non_negative_int,
     check_number_in_range,
     check_one_of,
@@ -72,6 +74,10 @@ class Recipe:
         shift: random translation of training images by up to this many
             pixels along each axis (0: no augmentation). Needs image arrays
             and the recipe's own pipeline (`fit` or `datasets`).
+        flip: mirror each training image left-right with probability 1/2:
+            for images whose mirror image is the same class (clothing,
+            objects), never for digits or text. Needs image arrays and the
+            recipe's own pipeline, as ``shift``.
         loop: the `Trainer` loop `fit` runs in (``"custom"``: tfstarter's
             compiled loop, faster on a CPU; or ``"fit"``).
 
@@ -97,6 +103,7 @@ class Recipe:
     warmup: float = 0.25
     shift: int = 0
     loop: RecipeLoop = "custom"
+    flip: bool = False
 
     def __post_init__(self) -> None:
         check_positive_int("epochs", self.epochs)
@@ -115,6 +122,7 @@ class Recipe:
             )
         check_number_in_range("warmup", self.warmup, low=0.0, high=1.0)
         check_non_negative_int("shift", self.shift)
+        check_bool("flip", self.flip)
         check_one_of("loop", self.loop, ("fit", "custom"))
 
     def callbacks(self) -> list[keras.callbacks.Callback]:
@@ -147,12 +155,16 @@ class Recipe:
         ``batch_size``, ``validation_split`` and ``callbacks`` (the schedule).
 
         Raises:
-            ConfigError: for a recipe that augments (``shift > 0``): ``fit``
-                cannot shift images; use `fit` or `datasets` instead.
+            ConfigError: for a recipe that augments (``shift > 0`` or
+                ``flip``): ``fit`` cannot shift or mirror images; use `fit` or
+                `datasets` instead.
         """
-        if self.shift:
+        augmentation = [f"shift={self.shift}"] if self.shift else []
+        augmentation += ["flip=True"] if self.flip else []
+        if augmentation:
             raise ConfigError(
-                f"this recipe augments its training images (shift={self.shift}), "
+                f"this recipe augments its training images "
+                f"({', '.join(augmentation)}), "
                 f"which keyword arguments for fit cannot express. Call "
                 f"recipe.fit(model, x, y), or train on recipe.datasets(x, y) with "
                 f"epochs=recipe.epochs and callbacks=recipe.callbacks()."
@@ -171,7 +183,7 @@ class Recipe:
 
         The last ``validation_split`` of the samples are held out (``None``
         when it is 0); the rest is shuffled every epoch and, with ``shift``,
-        randomly translated, all from ``seed``.
+        randomly translated (and with ``flip`` mirrored), all from ``seed``.
 
         Examples:
             >>> x, y = np.zeros((100, 8, 8), "uint8"), np.zeros(100, "int64")
@@ -182,7 +194,12 @@ class Recipe:
         seed = check_seed(seed)
         (x_train, y_train), validation = hold_out(x, y, self.validation_split)
         train = training_pipeline(
-            x_train, y_train, batch_size=self.batch_size, shift=self.shift, seed=seed
+            x_train,
+            y_train,
+            batch_size=self.batch_size,
+            shift=self.shift,
+            flip=self.flip,
+            seed=seed,
         )
         return train, None if validation is None else evaluation_pipeline(*validation)
 
@@ -211,7 +228,7 @@ class Recipe:
     ) -> keras.callbacks.History:
         """Train ``target`` on arrays ``x``, ``y`` with everything the recipe says.
 
-        Builds the pipelines (`datasets`: the hold-out, shuffling, shifts),
+        Builds the pipelines (`datasets`: the hold-out, shuffling, augmentation),
         adds the schedule to ``callbacks`` and runs `Trainer.fit` for
         ``epochs``: in a `Trainer` in the recipe's loop when given a model,
         or in the `Trainer` given.
@@ -264,9 +281,9 @@ class Recipe:
         if validation_data is None:
             train, validation = self.datasets(x, y, seed=seed)
         else:
-            train, _ = Recipe(
-                self.epochs, self.batch_size, validation_split=0.0, shift=self.shift
-            ).datasets(x, y, seed=seed)
+            train, _ = dataclasses.replace(self, validation_split=0.0).datasets(
+                x, y, seed=seed
+            )
             validation = (
                 evaluation_pipeline(*validation_data)
                 if isinstance(validation_data, tuple)
