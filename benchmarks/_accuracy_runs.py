@@ -51,6 +51,8 @@ class Contender:
     """``train((x, y), seed, epochs) -> (model, trainer or None)``."""
     scaled_inputs: bool = False
     """Whether the model takes ``pixels / 255`` (the anchors) or raw pixels."""
+    datasets: tuple[str, ...] | None = None
+    """The datasets it is trained on; ``None``: every dataset of the run."""
 
     @property
     def is_anchor(self) -> bool:
@@ -216,9 +218,10 @@ def _recipe_trainer(
 
 def contenders() -> list[Contender]:
     """Every contender, anchors first."""
-    cnn, long, dense = (
+    cnn, long, fashion, dense = (
         tfs.models.CNN_RECIPE,
         tfs.models.CNN_LONG_RECIPE,
+        tfs.models.CNN_FASHION_RECIPE,
         tfs.models.DENSE_RECIPE,
     )
     return [
@@ -270,6 +273,16 @@ def contenders() -> list[Contender]:
             long.batch_size,
             long.validation_split,
             _recipe_trainer("cnn", long),
+        ),
+        Contender(
+            "cnn_fashion_trainer",
+            "`cnn` + `CNN_FASHION_RECIPE`, Trainer defaults",
+            "cnn",
+            fashion.epochs,
+            fashion.batch_size,
+            fashion.validation_split,
+            _recipe_trainer("cnn", fashion),
+            datasets=("fashion_mnist",),  # tuned there; MNIST has CNN_LONG_RECIPE
         ),
         Contender(
             "tutorial_dense",

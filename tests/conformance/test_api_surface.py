@@ -52,6 +52,7 @@ DOCUMENTED: dict[str, set[str]] = {
         "write_tfrecord",
     },
     "tfstarter.models": {
+        "CNN_FASHION_RECIPE",
         "CNN_LONG_RECIPE",
         "CNN_RECIPE",
         "DENSE_RECIPE",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import keras
@@ -15,7 +16,7 @@ from tfstarter.models import Recipe
 
 
 def test_published_recipes_are_valid_and_named() -> None:
-    assert set(tfs.models.RECIPES) == {"cnn", "cnn_long", "dense"}
+    assert set(tfs.models.RECIPES) == {"cnn", "cnn_long", "cnn_fashion", "dense"}
     for name, recipe in tfs.models.RECIPES.items():
         assert tfs.models.recipe(name) is recipe
         assert 0.0 < recipe.validation_split < 1.0
@@ -23,6 +24,9 @@ def test_published_recipes_are_valid_and_named() -> None:
     assert tfs.models.recipe("cnn") is tfs.models.CNN_RECIPE
     long, fast = tfs.models.CNN_LONG_RECIPE, tfs.models.CNN_RECIPE
     assert long.epochs > fast.epochs
+    fashion = tfs.models.CNN_FASHION_RECIPE
+    assert fashion == dataclasses.replace(long, epochs=fashion.epochs)
+    assert fashion.epochs > long.epochs
 
 
 def test_recipes_are_read_only() -> None:
@@ -33,7 +37,8 @@ def test_recipes_are_read_only() -> None:
 
 
 def test_unknown_recipe_names_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"one of 'cnn', 'cnn_long', 'dense', got"):
+    known = r"one of 'cnn', 'cnn_long', 'cnn_fashion', 'dense', got"
+    with pytest.raises(ConfigError, match=known):
         tfs.models.recipe("resnet")
 
 

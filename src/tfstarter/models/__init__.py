@@ -5,9 +5,10 @@
 * `dense` — a multilayer perceptron with a regression or classification head;
 * `cnn` — a convolutional image classifier.
 
-`CNN_RECIPE`, `CNN_LONG_RECIPE` and `DENSE_RECIPE` say how to train the
-defaults (epochs, batch size, validation hold-out, learning-rate schedule,
-augmentation, loop), and apply it in one call: ``CNN_RECIPE.fit(model, x, y)``.
+`CNN_RECIPE`, `CNN_LONG_RECIPE`, `CNN_FASHION_RECIPE` and `DENSE_RECIPE` say
+how to train the defaults (epochs, batch size, validation hold-out,
+learning-rate schedule, augmentation, loop), and apply it in one call:
+``CNN_RECIPE.fit(model, x, y)``.
 `RECIPES` holds them by name (`recipe("cnn")`).
 
 The head follows from the arguments (``classes=`` or ``outputs=``) and brings
@@ -29,6 +30,7 @@ from tfstarter.models._dense import dense
 from tfstarter.models._linear import linear
 from tfstarter.models._logistic import logistic
 from tfstarter.models._recipes import (
+    CNN_FASHION_RECIPE,
     CNN_LONG_RECIPE,
     CNN_RECIPE,
     DENSE_RECIPE,
@@ -39,6 +41,7 @@ from tfstarter.models._recipes import (
 from tfstarter.models._schedules import OneCycle
 
 __all__ = [
+    "CNN_FASHION_RECIPE",
     "CNN_LONG_RECIPE",
     "CNN_RECIPE",
     "DENSE_RECIPE",

@@ -330,6 +330,17 @@ Examples:
     2
 """
 
+CNN_FASHION_RECIPE = dataclasses.replace(CNN_LONG_RECIPE, epochs=16)
+"""`CNN_LONG_RECIPE` trained for 16 epochs: for `cnn` with default settings on
+harder 28x28 images such as Fashion-MNIST's clothing, where the extra epochs
+pay (Fashion-MNIST: 93.18% against 92.94% in 11 epochs from the same seed;
+the time-to-accuracy benchmark has the medians of 3 seeds).
+
+Examples:
+    >>> CNN_FASHION_RECIPE.epochs, CNN_FASHION_RECIPE.shift
+    (16, 2)
+"""
+
 DENSE_RECIPE = Recipe(epochs=20, batch_size=128, validation_split=0.1)
 """Recommended training for a `dense` classifier with default settings on
 flattened 28x28 images.
@@ -340,7 +351,12 @@ Examples:
 """
 
 RECIPES: Mapping[str, Recipe] = MappingProxyType(
-    {"cnn": CNN_RECIPE, "cnn_long": CNN_LONG_RECIPE, "dense": DENSE_RECIPE}
+    {
+        "cnn": CNN_RECIPE,
+        "cnn_long": CNN_LONG_RECIPE,
+        "cnn_fashion": CNN_FASHION_RECIPE,
+        "dense": DENSE_RECIPE,
+    }
 )
 """The published recipes by name (read-only)."""
 
