@@ -314,7 +314,7 @@ Examples:
 """
 
 CNN_LONG_RECIPE = Recipe(
-    epochs=11,
+    epochs=12,
     batch_size=128,
     validation_split=0.1,
     schedule="one_cycle",
