@@ -1,14 +1,16 @@
 """The ``tfstarter`` command runs TensorFlow with its oneDNN CPU kernels on.
 
 TensorFlow turns its oneDNN kernels on by itself only on x86 CPUs with
-AVX-512 VNNI or BF16 or AMX (recent Intel Xeons). On other x86 CPUs (an AMD
-EPYC with AVX2, say) it leaves them off, and there the default CNN and its
-recipe train about 1.6x slower (see docs/benchmarks/accuracy.md, "Where
-the CPU time goes"). TensorFlow reads the switch, ``TF_ENABLE_ONEDNN_OPTS``,
-once, when it is imported, so a library cannot turn it on for a script
-that has already imported TensorFlow. The command owns its process, so it
-sets ``TF_ENABLE_ONEDNN_OPTS=1`` before the import, on x86 machines, unless
-the environment already sets it: ``TF_ENABLE_ONEDNN_OPTS=0 tfstarter ...``
+AVX-512 VNNI or BF16 or AMX (recent Intel Xeons, AMD EPYCs with AVX-512).
+On other x86 CPUs (an AMD EPYC with AVX2, say) it leaves them off, and
+there the default CNN and its recipe trained 1.6x slower when measured on
+2026-12-01 (the probes of docs/benchmarks/accuracy.md, "Where the CPU time
+goes", show the rate with oneDNN off for the CPU of its latest run).
+TensorFlow reads the switch, ``TF_ENABLE_ONEDNN_OPTS``, once, when it is
+imported, so a library cannot turn it on for a script that has already
+imported TensorFlow. The command owns its process, so it sets
+``TF_ENABLE_ONEDNN_OPTS=1`` before the import, on x86 machines, unless the
+environment already sets it: ``TF_ENABLE_ONEDNN_OPTS=0 tfstarter ...``
 keeps TensorFlow's kernels. ``env.json`` records the value a run used.
 """
 
