@@ -133,6 +133,34 @@ def test_compiled_update_skips_a_step_with_overflowing_gradients(policy):
 
 
 @pytest.mark.usefixtures("without_op_determinism")
+@pytest.mark.parametrize("loop", LOOPS)
+def test_the_nan_guard_runs_inside_the_compiled_update(
+    loop, model_factory, dataset, monkeypatch
+):
+    """No separate copy of the weights: the compiled update holds the old ones.
+
+    Without XLA the guard copies each trainable weight (``DeepCopy``) before
+    the update; inside the compiled update it keeps them for free (see
+    `XlaUpdate.apply_watched`).
+    """
+    copied = []
+    deep_copy = tf.raw_ops.DeepCopy
+
+    def spy(**kwargs):
+        copied.append(tuple(kwargs["x"].shape))
+        return deep_copy(**kwargs)
+
+    monkeypatch.setattr(tf.raw_ops, "DeepCopy", spy)
+    trainer = tfs.Trainer(model_factory(), loop)
+    trainer.fit(dataset, verbose=0)
+    assert trainer.trace_counts["update"] == 1
+    assert copied == []
+    model = model_factory()
+    tfs.Trainer(model, loop, jit_compile=False).fit(dataset, verbose=0)
+    assert copied == [tuple(v.shape) for v in model.trainable_variables]
+
+
+@pytest.mark.usefixtures("without_op_determinism")
 def test_sparse_gradients_take_the_plain_update(data):
     keras.utils.set_random_seed(0)
     model = keras.Sequential(

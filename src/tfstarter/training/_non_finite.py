@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tfstarter.errors import TrainingError
@@ -173,9 +174,9 @@ def _nothing() -> Any:
 class NonFiniteWatch:
     """In-graph record of the first bad batch of an epoch, and the weights' copy.
 
-    The shared step calls `before` at the start of every batch, `allows` with
-    its loss and gradients, and `after` once the update ran, and returns
-    `flag` among its logs; the loops `reset` it at each epoch, `take` the
+    The shared step calls `before` at the start of every batch and `update`
+    (`allows`, the update where allowed, `after`) with its loss and gradients,
+    and returns `flag` among its logs; the loops `reset` it at each epoch, `take` the
     flag from each train call's logs, and read `found` only when it is set.
 
     Args:
@@ -186,10 +187,14 @@ class NonFiniteWatch:
     Examples:
         >>> w = keras.Variable([1.0, 2.0], name="w")
         >>> watch = NonFiniteWatch([w])
-        >>> kept = watch.before()
-        >>> bool(watch.allows(tf.constant(0.3), [tf.constant([0.1, float("nan")])]))
-        False
-        >>> watch.after(kept=kept)
+        >>> verdicts = []
+        >>> def apply(allowed):
+        ...     verdicts.append(bool(allowed))
+        ...     w.assign([float("nan"), 0.0])  # what a bad update would do
+        >>> loss, gradients = tf.constant(0.3), [tf.constant([0.1, float("nan")])]
+        >>> watch.update(loss, gradients, watch.before(), apply)
+        >>> verdicts, w.numpy()
+        ([False], array([1., 2.], dtype=float32))
         >>> watch.take({"loss": 0.3, TRIPPED_LOG: watch.flag()})
         True
         >>> watch.found()
@@ -226,31 +231,65 @@ class NonFiniteWatch:
         variable = pool[index] if 0 <= index < len(pool) else None
         return str(getattr(variable, "path", getattr(variable, "name", "?")))
 
-    def before(self) -> list[Any] | None:
-        """Keep the weights as they are (inside the step, before the forward pass).
+    def before(self) -> list[Any]:
+        """Keep what the forward pass may change (inside the step, before it).
 
-        Returns what `after` takes back: under XLA, the weights' values as
-        tensors (None elsewhere, where they are copied into the watch's own
-        variables).
+        Returns what `update` and `after` take back, one entry per variable:
+        the values of the weights the optimizer does not update (a batch
+        normalization's moving statistics, say), read as tensors, and None for
+        the trainable ones, which the forward pass leaves alone and `update`
+        keeps just before the update. Under XLA every weight is read here.
 
-        Why two ways: XLA gives a step's updated weights their own buffers
-        (or updates in place when nothing else reads the old values), so
-        holding on to the old values costs no copy, and putting them back is
-        a select fused into the update. There, copying into variables and
-        restoring in a ``tf.cond`` cost three full copies of the weights a
-        step (the conditional's operands), which on the CNN of
-        ``benchmarks/trainer.py`` at batch 32 took about a tenth of the
-        step. Without XLA each weight is copied into a buffer of its own
+        Why reads: a read tensor keeps its value whatever later writes the
+        variable (TensorFlow copies the buffer before an in-place write while
+        a reader holds it), and a variable that is only ever assigned a new
+        value (as the moving statistics are) needs no copy at all.
+        """
+        in_xla = _compat.in_xla_context()
+        return [
+            tf.convert_to_tensor(variable) if in_xla or not variable.trainable else None
+            for variable in self.variables
+        ]
+
+    def update(
+        self, loss: Any, gradients: Sequence[Any], kept: list[Any], apply: Any
+    ) -> None:
+        """Run the batch's update where `allows` says so, then `after`.
+
+        Args:
+            loss: the batch's loss (unscaled).
+            gradients: its gradients (as the update will apply them).
+            kept: what `before` returned.
+            apply: called with the verdict (a boolean tensor); applies the
+                gradients where it is true.
+
+        Why two ways of keeping the trainable weights: XLA gives a step's
+        updated weights their own buffers (or updates in place when nothing
+        else reads the old values), so holding on to the old values costs no
+        copy, and putting them back is a select fused into the update; the
+        Trainer's XLA-compiled update runs this whole method inside its
+        compiled function (`XlaUpdate.apply_watched`). There, copying into
+        variables and restoring in a ``tf.cond`` cost three full copies of the
+        weights a step (the conditional's operands), which on the CNN of
+        ``benchmarks/trainer.py`` at batch 32 took about a tenth of the step.
+        Without XLA each trainable weight is copied into a buffer of its own
         (``DeepCopy``, a third of the time of a slice assignment): a plain
-        ``assign`` would share the weight's buffer, so the update would have
-        to copy the weight anyway (copy on write), and an XLA-compiled
-        update could no longer run in place (2.4 times slower on that CNN).
+        read would share the weight's buffer, so the in-place update would
+        have to copy the weight anyway (copy on write).
         """
         if _compat.in_xla_context():
-            return [tf.convert_to_tensor(variable) for variable in self.variables]
-        for copy, variable in zip(self._copies, self.variables, strict=True):
-            copy.assign(tf.raw_ops.DeepCopy(x=tf.convert_to_tensor(variable)))
-        return None
+            kept = [
+                tf.convert_to_tensor(variable) if old is None else old
+                for old, variable in zip(kept, self.variables, strict=True)
+            ]
+        else:
+            for old, copy, variable in zip(
+                kept, self._copies, self.variables, strict=True
+            ):
+                if old is None:
+                    copy.assign(tf.raw_ops.DeepCopy(x=tf.convert_to_tensor(variable)))
+        apply(self.allows(loss, gradients))
+        self.after(loss, kept)
 
     def allows(self, loss: Any, gradients: Sequence[Any]) -> Any:
         """Whether this batch's update may run: all finite, nothing bad before.
@@ -277,14 +316,16 @@ class NonFiniteWatch:
         tf.cond(newly_bad, record, _nothing)
         return tf.logical_and(clean, good)
 
-    def after(self, loss: Any = None, kept: list[Any] | None = None) -> None:
+    def after(self, loss: Any, kept: list[Any]) -> None:
         """Check the weights; put every weight back if this batch went bad.
+
+        `update` calls it; a step with no weights to train calls it alone.
 
         Args:
             loss: the batch's loss, for the message.
-            kept: what `before` returned.
+            kept: what `before` returned (None entries: kept by `update`).
         """
-        value = tf.constant(0.0) if loss is None else tf.cast(loss, tf.float32)
+        value = tf.cast(loss, tf.float32)
         weights_ok = _all_finite(self.variables)
         clean = self._first < 0
         newly_bad = tf.logical_and(clean, tf.logical_not(weights_ok))
@@ -298,14 +339,16 @@ class NonFiniteWatch:
             return tf.constant(True)
 
         tf.cond(newly_bad, record, _nothing)
-        if kept is not None:
+        if _compat.in_xla_context():
             for old, variable in zip(kept, self.variables, strict=True):
                 variable.assign(tf.where(bad_now, old, variable))
         else:
 
             def restore() -> Any:
-                for copy, variable in zip(self._copies, self.variables, strict=True):
-                    variable.assign(copy)
+                for old, copy, variable in zip(
+                    kept, self._copies, self.variables, strict=True
+                ):
+                    variable.assign(copy if old is None else old)
                 return tf.constant(True)
 
             tf.cond(bad_now, restore, _nothing)
@@ -338,7 +381,8 @@ class NonFiniteWatch:
         its own ``train_step``) count as finite.
         """
         flag = logs.pop(TRIPPED_LOG, None)
-        self._reported = flag is not None and bool(flag > 0)
+        # NumPy, not a TensorFlow comparison: no eager op on every call.
+        self._reported = flag is not None and bool(np.max(np.asarray(flag)) > 0)
         return self._reported
 
     def _note(self, what: Any, index: Any, loss: Any) -> None:

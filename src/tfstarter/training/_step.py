@@ -95,7 +95,8 @@ class Step:
         model = self.model
         optimizer = model.optimizer
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        kept = self.watch.before() if self.watch is not None else None
+        watch = self.watch
+        kept = watch.before() if watch is not None else None
         with tf.GradientTape() as tape:
             y_pred = self._forward(x, training=True)
             loss = _compat.compute_loss(
@@ -113,25 +114,34 @@ class Step:
             gradients = tape.gradient(loss, variables)
             if self.probe is not None:
                 self.probe.record(gradients, loss_scale(optimizer))
-            if self.watch is None:
+            if watch is None:
                 self._apply(gradients, variables)
-            else:
-                allowed = self.watch.allows(raw_loss, gradients)
-                self._apply_if(allowed, gradients, variables)
+            elif kept is not None and not (
+                self.xla_update is not None
+                and self.xla_update.apply_watched(
+                    gradients, variables, watch=watch, loss=raw_loss, kept=kept
+                )
+            ):
+                watch.update(
+                    raw_loss,
+                    gradients,
+                    kept,
+                    lambda allowed: self._apply_if(allowed, gradients, variables),
+                )
         else:
             warnings.warn(
                 "The model has no trainable weights; the step only updates the "
                 "metrics.",
                 stacklevel=2,
             )
-        if self.watch is not None:
-            self.watch.after(raw_loss, kept)
+            if watch is not None and kept is not None:
+                watch.after(raw_loss, kept)
         logs: dict[str, Any] = model.compute_metrics(
             x, y, y_pred, sample_weight=sample_weight
         )
-        if self.watch is not None:
+        if watch is not None:
             # Popped by the loops (NonFiniteWatch.take) before any hook.
-            logs = {**logs, TRIPPED_LOG: self.watch.flag()}
+            logs = {**logs, TRIPPED_LOG: watch.flag()}
         return logs
 
     def _apply_if(self, allowed: Any, gradients: Any, variables: Any) -> None:

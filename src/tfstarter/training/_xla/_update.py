@@ -23,11 +23,14 @@ missing one takes Keras' update instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tensorflow as tf
 
 from tfstarter.training import _compat
+
+if TYPE_CHECKING:
+    from tfstarter.training._non_finite import NonFiniteWatch
 
 
 def xla_update_unavailable(optimizer: Any, strategy: Any = None) -> str | None:
@@ -82,7 +85,7 @@ class XlaUpdate:
     def __init__(self, optimizer: Any) -> None:
         self.optimizer = optimizer
         self.trace_count = 0
-        self._functions: dict[tuple[int, ...], Any] = {}
+        self._functions: dict[tuple[Any, ...], Any] = {}
 
     def accepts(self, gradients: Sequence[Any]) -> bool:
         """Whether these gradients can go through the compiled update."""
@@ -102,6 +105,57 @@ class XlaUpdate:
             self._functions[key] = function
         function(list(gradients))
         return True
+
+    def apply_watched(
+        self,
+        gradients: Sequence[Any],
+        variables: Sequence[Any],
+        *,
+        watch: NonFiniteWatch,
+        loss: Any,
+        kept: list[Any],
+    ) -> bool:
+        """The NaN guard's `NonFiniteWatch.update` with this update, compiled whole.
+
+        The guard's checks, its record and the put-back of the weights run in
+        the same XLA-compiled function as the update: the old weights are held
+        without a copy, and the checks fuse with the update's passes over the
+        weights. Without this, at one step per call on the MLP of
+        ``benchmarks/trainer.py``, the guard's separate ops (a copy of every
+        weight, the sums, the conditional put-back) cost about a seventh of
+        the step.
+
+        Returns:
+            Whether it ran; False (nothing done) where the update cannot be
+            compiled (see `accepts`) or the step is already XLA-compiled
+            whole, and the caller runs the guard around `apply`.
+        """
+        if not self.accepts(gradients) or _compat.in_xla_context():
+            return False
+        key = ("watched", id(watch), *(id(variable) for variable in variables))
+        function = self._functions.get(key)
+        if function is None:
+            function = self._compiled_watched(list(variables), watch)
+            self._functions[key] = function
+        function(list(gradients), loss, kept)
+        return True
+
+    def _compiled_watched(self, variables: list[Any], watch: NonFiniteWatch) -> Any:
+        def update(gradients: list[Any], loss: Any, kept: list[Any]) -> None:
+            self.trace_count += 1
+
+            def apply(allowed: Any) -> None:
+                def run() -> Any:
+                    self.optimizer.apply_gradients(
+                        zip(gradients, variables, strict=True)
+                    )
+                    return tf.constant(True)
+
+                tf.cond(allowed, run, lambda: tf.constant(False))
+
+            watch.update(loss, gradients, kept, apply)
+
+        return tf.function(update, jit_compile=True, autograph=False)
 
     def _compiled(self, variables: list[Any]) -> Any:
         # The variables are captured, not passed: Keras variables cannot be
