@@ -9,7 +9,11 @@ that to 0, and ``force`` makes the timing's verdict certain. Op determinism
 
 from __future__ import annotations
 
+import os
+import platform
 import re
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -17,6 +21,7 @@ import pytest
 import tensorflow as tf
 
 import tfstarter as tfs
+from tfstarter.training import _compat
 from tfstarter.training._compiled import Functions
 from tfstarter.training._xla import _autotune, _whole_step
 from tfstarter.training._xla._ops import is_random_op, op_types, random_ops
@@ -386,3 +391,59 @@ def test_a_step_with_slow_ops_keeps_the_plain_graph(data):
     trainer = _train(model, _dataset(data))
     assert not trainer.xla.whole_step
     assert "holds ops that run slower under XLA on a CPU" in trainer.xla.reason
+
+
+@pytest.mark.usefixtures("eager_rule")
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn-on", "onednn-off"])
+def test_a_convolution_keeps_the_plain_graph_where_onednn_runs_it(
+    onednn, monkeypatch, data
+):
+    monkeypatch.setattr(_compat, "onednn_enabled", lambda: onednn)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Reshape((6, 1)),
+            keras.layers.Conv1D(4, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3),
+        ]
+    )
+    model.compile(
+        optimizer="sgd",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    trainer = _train(model, _dataset(data))
+    assert trainer.xla.whole_step is not onednn
+    if onednn:
+        assert re.search(
+            r"slower under XLA on a CPU where TensorFlow runs them with oneDNN, "
+            r"as here \(Conv2D, Conv2DBackpropFilter",
+            trainer.xla.reason,
+        )
+    else:
+        assert "whole-step XLA chosen" in trainer.xla.reason
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("0", "False"), ("1", "True")])
+def test_onednn_enabled_follows_the_environment(setting, expected):
+    """TF_ENABLE_ONEDNN_OPTS decides either way (x86; read in a fresh process)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("oneDNN's switch is read on x86 only")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from tfstarter.training import _compat; print(_compat.onednn_enabled())",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={
+            **os.environ,
+            "TF_ENABLE_ONEDNN_OPTS": setting,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        },
+    )
+    assert done.stdout.strip().splitlines()[-1] == expected

@@ -190,6 +190,24 @@ def xla_environment_reason() -> str | None:
     return None
 
 
+def onednn_enabled() -> bool:
+    """Whether TensorFlow runs its oneDNN CPU kernels in this process.
+
+    TensorFlow turns them on by itself on CPUs with AVX-512 VNNI/BF16 or AMX,
+    and ``TF_ENABLE_ONEDNN_OPTS`` overrides that either way; it has no
+    public API for the outcome. If it cannot be read: False.
+
+    Examples:
+        >>> isinstance(onednn_enabled(), bool)
+        True
+    """
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:  # pragma: no cover - a TensorFlow that moved it
+        return False
+    return bool(_pywrap_util_port.IsMklEnabled())
+
+
 def in_xla_context() -> bool:
     """Whether the function being traced now is compiled by XLA.
 

@@ -4,7 +4,7 @@ With ``on_non_finite="raise"`` (the default) the shared step checks, in the
 graph, every batch's loss and gradients before the update and the weights
 after it. A batch with a NaN or Inf in any of them is not applied: its
 update is skipped, the weights the forward pass or the update changed are
-put back as they were before the step (see `NonFiniteWatch.before`), and
+put back as they were before the step (see `NonFiniteWatch.update`), and
 every later step of the same compiled call is skipped too. The loop then
 raises a `TrainingError` naming the epoch, the batch, what went bad and the
 first variable concerned. So the model keeps the weights of the last finite
@@ -172,12 +172,13 @@ def _nothing() -> Any:
 
 
 class NonFiniteWatch:
-    """In-graph record of the first bad batch of an epoch, and the weights' copy.
+    """In-graph record of the first bad batch of an epoch, and the weights kept.
 
     The shared step calls `before` at the start of every batch and `update`
-    (`allows`, the update where allowed, `after`) with its loss and gradients,
-    and returns `flag` among its logs; the loops `reset` it at each epoch, `take` the
-    flag from each train call's logs, and read `found` only when it is set.
+    (`allows`, the update where allowed, `after`) with its loss and
+    gradients, and returns `flag` among its logs; the loops `reset` it at each
+    epoch, `take` the flag from each train call's logs, and read `found` only
+    when it is set.
 
     Args:
         variables: the model's weights (trainable and not), restored from a

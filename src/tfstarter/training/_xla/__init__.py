@@ -13,6 +13,17 @@ from __future__ import annotations
 from tfstarter.training._xla._policy import XlaPolicy
 from tfstarter.training._xla._status import XlaStatus
 from tfstarter.training._xla._update import XlaUpdate
-from tfstarter.training._xla._whole_step import SLOWER_UNDER_XLA, WholeStep
+from tfstarter.training._xla._whole_step import (
+    SLOWER_UNDER_XLA,
+    SLOWER_UNDER_XLA_WITH_ONEDNN,
+    WholeStep,
+)
 
-__all__ = ["SLOWER_UNDER_XLA", "WholeStep", "XlaPolicy", "XlaStatus", "XlaUpdate"]
+__all__ = [
+    "SLOWER_UNDER_XLA",
+    "SLOWER_UNDER_XLA_WITH_ONEDNN",
+    "WholeStep",
+    "XlaPolicy",
+    "XlaStatus",
+    "XlaUpdate",
+]

@@ -84,6 +84,7 @@ class XlaPolicy:
             autotune=self.jit_compile == "autotune",
             refusal=self.whole_step_unavailable(),
             layers=_compat.layer_class_names(self.model),
+            onednn=_compat.onednn_enabled(),
         )
         self._last = chooser
         return chooser

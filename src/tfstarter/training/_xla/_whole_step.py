@@ -2,8 +2,9 @@
 
 Why our own code: Keras compiles the whole step with XLA or nothing, and
 leaves XLA off on a machine without a GPU. On a CPU, XLA trains some models
-much faster (on this project's benchmark machine the small workflow-5 CNN
-1.3-1.5x, the MNIST MLP about 1.2x) and others slower, and its dropout draws
+much faster (on this project's benchmark machines, with TensorFlow's oneDNN
+kernels off, the small workflow-5 CNN 1.2-1.5x, the MNIST MLP about 1.2x)
+and others slower, and its dropout draws
 other random numbers than the plain graph. So under ``jit_compile="auto"``
 the custom loop decides from the traced step's ops, never from a clock, so
 that the same seeded script on the same machine always trains the same way:
@@ -11,7 +12,10 @@ that the same seeded script on the same machine always trains the same way:
 - no whole-step XLA where the step draws random numbers (dropout, noise,
   augmentation layers: XLA would draw them differently from ``model.fit``),
   or holds an op in `SLOWER_UNDER_XLA` or a layer in `SLOWER_LAYERS`
-  (measured slower on a CPU);
+  (measured slower on a CPU), or, where TensorFlow runs its oneDNN kernels
+  (its default on CPUs with AVX-512 VNNI/BF16 or AMX), a convolution
+  (`SLOWER_UNDER_XLA_WITH_ONEDNN`); the machine and its environment decide
+  that, not a clock, so a run on the same machine still repeats;
 - none in a ``fit`` call of fewer than `WHOLE_STEP_MIN_STEPS` steps, which
   cannot pay for the compile (seconds); a later, longer call decides;
 - none for data of unknown length, under a `tf.distribute` strategy, with a
@@ -53,8 +57,32 @@ SLOWER_UNDER_XLA = frozenset(
     }
 )
 """Op types that make the whole step slower under XLA on a CPU than the plain
-graph (pooling, fused batch normalization and their gradients), measured
-side by side in ``benchmarks/xla_ops.py``."""
+graph (pooling, fused batch normalization and their gradients)."""
+
+SLOWER_UNDER_XLA_WITH_ONEDNN = frozenset(
+    {
+        "Conv2D",
+        "Conv2DBackpropInput",
+        "Conv2DBackpropFilter",
+        "Conv3D",
+        "Conv3DBackpropInputV2",
+        "Conv3DBackpropFilterV2",
+        "DepthwiseConv2dNative",
+        "DepthwiseConv2dNativeBackpropInput",
+        "DepthwiseConv2dNativeBackpropFilter",
+    }
+)
+"""Op types slower under XLA where TensorFlow runs its oneDNN kernels.
+
+The plain graph then runs convolutions with oneDNN, and XLA's CPU backend
+does not. Measured on the CNN of ``benchmarks/trainer.py`` (three
+``Conv2D``), custom loop, whole step under XLA over the plain step, paired
+rounds on an AMD EPYC with AVX-512 (2 cores, 2026-12-02): 0.97x at batch 32
+and 0.75x at batch 128 with oneDNN on (TensorFlow's default on that CPU),
+1.21x and 1.22x with ``TF_ENABLE_ONEDNN_OPTS=0``. XLA's own speed was the
+same both ways; the 3-D and depthwise convolutions go through the same
+oneDNN primitives.
+"""
 
 SLOWER_LAYERS = frozenset({"BatchNormalization"})
 """Layer classes that make the whole step slower under XLA on a CPU (Keras 3
@@ -91,6 +119,8 @@ class WholeStep:
         autotune: decide by a timed trial instead of the op rule.
         refusal: why whole-step XLA is out of the question here, or ``None``.
         layers: the class names of the model's layers.
+        onednn: whether TensorFlow runs its oneDNN CPU kernels here (then
+            `SLOWER_UNDER_XLA_WITH_ONEDNN` counts too).
 
     Attributes:
         choice: ``"pending"`` until decided, then ``"xla"`` or ``"plain"``.
@@ -106,9 +136,11 @@ class WholeStep:
         autotune: bool,
         refusal: str | None,
         layers: Sequence[str] = (),
+        onednn: bool = False,
     ) -> None:
         self.plain = plain
         self._layers = frozenset(layers)
+        self._onednn = onednn
         self._make_xla = make_xla
         self._xla: Functions | None = None
         self._compiled = False
@@ -171,6 +203,14 @@ class WholeStep:
                 "plain",
                 f"the step holds ops that run slower under XLA on a CPU "
                 f"({', '.join(slow)})",
+            )
+            return False
+        onednn = sorted(types & SLOWER_UNDER_XLA_WITH_ONEDNN) if self._onednn else []
+        if onednn:
+            self._settle(
+                "plain",
+                f"the step holds ops that run slower under XLA on a CPU where "
+                f"TensorFlow runs them with oneDNN, as here ({', '.join(onednn)})",
             )
             return False
         self._settle(
