@@ -287,7 +287,8 @@ no callback listens to the per-batch hooks, as here with `verbose=0`; and
 `jit_compile="auto"`, which XLA-compiles the optimizer's weight update on its
 own, and in the custom loop the whole step where the step draws no random
 numbers and holds no op measured slower under XLA on a CPU — pooling, batch
-normalization, and convolutions where TensorFlow runs its oneDNN kernels), and the loop of TensorFlow's custom-training guide (one
+normalization, and convolutions where TensorFlow runs its oneDNN
+kernels), and the loop of TensorFlow's custom-training guide (one
 `tf.function` call per batch). The next rows compare like with like:
 `model.fit` with the same {auto} steps per call, and the Trainer loops with
 `jit_compile=False` (Keras' own update), with and without one step per call,
