@@ -6,7 +6,7 @@ regularisation and ``add_loss`` terms), the loss tracker behind the ``loss``
 log, ``optimizer.scale_loss`` (dynamic loss scaling under ``mixed_float16``),
 ``optimizer.apply_gradients`` (which also clips and accumulates when the
 optimizer is configured to; XLA-compiled on its own under
-``jit_compile="auto"``, see `XlaUpdate`) and ``model.compute_metrics``. The custom loop
+``jit_compile="auto"``, with the NaN guard's checks inside, see `XlaUpdate`) and ``model.compute_metrics``. The custom loop
 compiles it itself; the fit loop installs it as the model's ``train_step``
 while ``model.fit`` runs. Either way the same Python function is traced, and
 `Step.trace_counts` counts how often. A model that overrides ``train_step``
@@ -96,7 +96,7 @@ class Step:
         optimizer = model.optimizer
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         watch = self.watch
-        kept = watch.before() if watch is not None else None
+        kept = watch.before() if watch is not None else []
         with tf.GradientTape() as tape:
             y_pred = self._forward(x, training=True)
             loss = _compat.compute_loss(
@@ -116,25 +116,15 @@ class Step:
                 self.probe.record(gradients, loss_scale(optimizer))
             if watch is None:
                 self._apply(gradients, variables)
-            elif kept is not None and not (
-                self.xla_update is not None
-                and self.xla_update.apply_watched(
-                    gradients, variables, watch=watch, loss=raw_loss, kept=kept
-                )
-            ):
-                watch.update(
-                    raw_loss,
-                    gradients,
-                    kept,
-                    lambda allowed: self._apply_if(allowed, gradients, variables),
-                )
+            else:
+                self._apply_guarded(watch, kept, raw_loss, gradients, variables)
         else:
             warnings.warn(
                 "The model has no trainable weights; the step only updates the "
                 "metrics.",
                 stacklevel=2,
             )
-            if watch is not None and kept is not None:
+            if watch is not None:
                 watch.after(raw_loss, kept)
         logs: dict[str, Any] = model.compute_metrics(
             x, y, y_pred, sample_weight=sample_weight
@@ -143,6 +133,30 @@ class Step:
             # Popped by the loops (NonFiniteWatch.take) before any hook.
             logs = {**logs, TRIPPED_LOG: watch.flag()}
         return logs
+
+    def _apply_guarded(
+        self,
+        watch: NonFiniteWatch,
+        kept: list[Any],
+        loss: Any,
+        gradients: Any,
+        variables: Any,
+    ) -> None:
+        """The update under the NaN guard (see `NonFiniteWatch.update`).
+
+        Inside the XLA-compiled update where that runs (the old weights then
+        cost no copy), else around the update.
+        """
+        if self.xla_update is not None and self.xla_update.apply_watched(
+            gradients, variables, watch=watch, loss=loss, kept=kept
+        ):
+            return
+        watch.update(
+            loss,
+            gradients,
+            kept,
+            lambda allowed: self._apply_if(allowed, gradients, variables),
+        )
 
     def _apply_if(self, allowed: Any, gradients: Any, variables: Any) -> None:
         """Apply the gradients where ``allowed`` (the NaN guard's verdict).
