@@ -341,7 +341,7 @@ How to read it:
   of the default NaN guard (the loss, every gradient and every weight
   checked each step, and the old weights held to put back). Inside the
   XLA-compiled update (`jit_compile="auto"`) the old weights cost no copy and
-  the checks fuse with the update's own passes over the weights; with
+  the checks are compiled with the update; with
   `jit_compile=False` they are separate ops, a copy of every weight among
   them (`Trainer(loop="fit", spe=1, jit_compile=False)`).
 - `Trainer(loop="custom", jit_compile=True)` vs `plain model.fit (XLA)`: the
