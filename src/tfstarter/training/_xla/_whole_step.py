@@ -4,8 +4,8 @@ Why our own code: Keras compiles the whole step with XLA or nothing, and
 leaves XLA off on a machine without a GPU. On a CPU, XLA trains some models
 much faster (on this project's benchmark machines, with TensorFlow's oneDNN
 kernels off, the small workflow-5 CNN 1.2-1.5x, the MNIST MLP about 1.2x)
-and others slower, and its dropout draws
-other random numbers than the plain graph. So under ``jit_compile="auto"``
+and others slower, and its dropout draws other random numbers than the
+plain graph. So under ``jit_compile="auto"``
 the custom loop decides from the traced step's ops, never from a clock, so
 that the same seeded script on the same machine always trains the same way:
 
@@ -80,8 +80,8 @@ does not. Measured on the CNN of ``benchmarks/trainer.py`` (three
 rounds on an AMD EPYC with AVX-512 (2 cores, 2026-12-02): 0.97x at batch 32
 and 0.75x at batch 128 with oneDNN on (TensorFlow's default on that CPU),
 1.21x and 1.22x with ``TF_ENABLE_ONEDNN_OPTS=0``. XLA's own speed was the
-same both ways; the 3-D and depthwise convolutions go through the same
-oneDNN primitives.
+same both ways. The 3-D and depthwise convolutions were not measured; they
+are counted too because oneDNN runs them as well.
 """
 
 SLOWER_LAYERS = frozenset({"BatchNormalization"})
