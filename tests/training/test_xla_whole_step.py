@@ -373,21 +373,20 @@ def test_random_ops_looks_inside_called_functions():
     assert random_ops(op_types(plain.get_concrete_function(tf.TensorSpec([4])))) == []
 
 
-@pytest.mark.usefixtures("eager_rule")
-def test_a_step_with_slow_ops_keeps_the_plain_graph(data):
+def _classifier(*layers):
+    """A seeded 3-class model on 6 features, ``layers`` between, SGD."""
     keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input((6,)),
-            keras.layers.Dense(8),
-            keras.layers.BatchNormalization(),
-            keras.layers.Dense(3),
-        ]
-    )
+    model = keras.Sequential([keras.Input((6,)), *layers, keras.layers.Dense(3)])
     model.compile(
         optimizer="sgd",
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
+    return model
+
+
+@pytest.mark.usefixtures("eager_rule")
+def test_a_step_with_slow_ops_keeps_the_plain_graph(data):
+    model = _classifier(keras.layers.Dense(8), keras.layers.BatchNormalization())
     trainer = _train(model, _dataset(data))
     assert not trainer.xla.whole_step
     assert "holds ops that run slower under XLA on a CPU" in trainer.xla.reason
@@ -399,19 +398,10 @@ def test_a_convolution_keeps_the_plain_graph_where_onednn_runs_it(
     onednn, monkeypatch, data
 ):
     monkeypatch.setattr(_compat, "onednn_enabled", lambda: onednn)
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [
-            keras.Input((6,)),
-            keras.layers.Reshape((6, 1)),
-            keras.layers.Conv1D(4, 3, activation="relu"),
-            keras.layers.Flatten(),
-            keras.layers.Dense(3),
-        ]
-    )
-    model.compile(
-        optimizer="sgd",
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    model = _classifier(
+        keras.layers.Reshape((6, 1)),
+        keras.layers.Conv1D(4, 3, activation="relu"),
+        keras.layers.Flatten(),
     )
     trainer = _train(model, _dataset(data))
     assert trainer.xla.whole_step is not onednn

@@ -217,8 +217,10 @@ class NonFiniteWatch:
         self._what = tf.Variable(tf.constant(0, tf.int64), **options)
         self._variable = tf.Variable(tf.constant(0, tf.int64), **options)
         self._value = tf.Variable(tf.constant(0.0, tf.float32), **options)
+        # Only the trainable weights are ever copied (see `before`).
         self._copies = [
-            tf.Variable(tf.zeros(v.shape, v.dtype), **options) for v in self.variables
+            tf.Variable(tf.zeros(v.shape, v.dtype), **options) if v.trainable else None
+            for v in self.variables
         ]
         self._reported = False
 
@@ -239,7 +241,8 @@ class NonFiniteWatch:
         the values of the weights the optimizer does not update (a batch
         normalization's moving statistics, say), read as tensors, and None for
         the trainable ones, which the forward pass leaves alone and `update`
-        keeps just before the update. Under XLA every weight is read here.
+        keeps just before the update. Under XLA every weight is read here, and
+        so is one made trainable after the watch was (it has no copy).
 
         Why reads: a read tensor keeps its value whatever later writes the
         variable (TensorFlow copies the buffer before an in-place write while
@@ -248,8 +251,10 @@ class NonFiniteWatch:
         """
         in_xla = _compat.in_xla_context()
         return [
-            tf.convert_to_tensor(variable) if in_xla or not variable.trainable else None
-            for variable in self.variables
+            None
+            if variable.trainable and copy is not None and not in_xla
+            else tf.convert_to_tensor(variable)
+            for copy, variable in zip(self._copies, self.variables, strict=True)
         ]
 
     def update(
@@ -287,7 +292,7 @@ class NonFiniteWatch:
             for old, copy, variable in zip(
                 kept, self._copies, self.variables, strict=True
             ):
-                if old is None:
+                if old is None and copy is not None:  # `before` left it to copy
                     copy.assign(tf.raw_ops.DeepCopy(x=tf.convert_to_tensor(variable)))
         apply(self.allows(loss, gradients))
         self.after(loss, kept)

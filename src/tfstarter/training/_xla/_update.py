@@ -99,10 +99,7 @@ class XlaUpdate:
             self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
             return False
         key = tuple(id(variable) for variable in variables)
-        function = self._functions.get(key)
-        if function is None:
-            function = self._compiled(list(variables))
-            self._functions[key] = function
+        function = self._function(key, lambda: self._compiled(list(variables)))
         function(list(gradients))
         return True
 
@@ -133,12 +130,18 @@ class XlaUpdate:
         if not self.accepts(gradients) or _compat.in_xla_context():
             return False
         key = ("watched", id(watch), *(id(variable) for variable in variables))
-        function = self._functions.get(key)
-        if function is None:
-            function = self._compiled_watched(list(variables), watch)
-            self._functions[key] = function
+        function = self._function(
+            key, lambda: self._compiled_watched(list(variables), watch)
+        )
         function(list(gradients), loss, kept)
         return True
+
+    def _function(self, key: tuple[Any, ...], make: Any) -> Any:
+        """The compiled function under ``key``, made on first use."""
+        function = self._functions.get(key)
+        if function is None:
+            function = self._functions[key] = make()
+        return function
 
     def _compiled_watched(self, variables: list[Any], watch: NonFiniteWatch) -> Any:
         def update(gradients: list[Any], loss: Any, kept: list[Any]) -> None:
