@@ -15,6 +15,7 @@ import tensorflow as tf
 
 import tfstarter as tfs
 from tfstarter.errors import ArgumentTypeError
+from tfstarter.training import _compat
 from tfstarter.training._xla._update import xla_update_unavailable
 
 LOOPS = ["fit", "custom"]
@@ -158,6 +159,32 @@ def test_the_nan_guard_runs_inside_the_compiled_update(
     model = model_factory()
     tfs.Trainer(model, loop, jit_compile=False).fit(dataset, verbose=0)
     assert copied == [tuple(v.shape) for v in model.trainable_variables]
+
+
+@pytest.mark.usefixtures("without_op_determinism")
+@pytest.mark.parametrize("loop", LOOPS)
+def test_the_guarded_update_runs_outside_any_compiled_conditional(
+    loop, model_factory, dataset, monkeypatch
+):
+    """The verdict comes first, in the graph; the compiled update is unconditional.
+
+    Inside XLA a conditional around the update makes it copy every weight
+    and moment it writes (see `NonFiniteWatch.update_compiled`).
+    """
+    graphs = []
+    apply_gradients = keras.optimizers.Adam.apply_gradients
+
+    def spy(self, *args, **kwargs):
+        if _compat.in_xla_context():
+            graphs.append(tf.compat.v1.get_default_graph().name)
+        return apply_gradients(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.optimizers.Adam, "apply_gradients", spy)
+    trainer = tfs.Trainer(model_factory(optimizer=keras.optimizers.Adam()), loop)
+    trainer.fit(dataset, verbose=0)
+    assert trainer.trace_counts["update"] == 1
+    assert len(graphs) == 1
+    assert not graphs[0].startswith("cond"), graphs
 
 
 @pytest.mark.usefixtures("without_op_determinism")

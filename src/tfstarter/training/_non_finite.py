@@ -176,7 +176,8 @@ class NonFiniteWatch:
 
     The shared step calls `before` at the start of every batch and `update`
     (`allows`, the update where allowed, `after`) with its loss and
-    gradients, and returns `flag` among its logs; the loops `reset` it at each
+    gradients, or `update_compiled` where the update is XLA-compiled on its
+    own, and returns `flag` among its logs; the loops `reset` it at each
     epoch, `take` the flag from each train call's logs, and read `found` only
     when it is set.
 
@@ -272,22 +273,15 @@ class NonFiniteWatch:
         Why two ways of keeping the trainable weights: XLA gives a step's
         updated weights their own buffers (or updates in place when nothing
         else reads the old values), so holding on to the old values costs no
-        copy, and putting them back is a select fused into the update; the
-        Trainer's XLA-compiled update runs this whole method inside its
-        compiled function (`XlaUpdate.apply_watched`). There, copying into
-        variables and restoring in a ``tf.cond`` cost three full copies of the
-        weights a step (the conditional's operands), which on the CNN of
-        ``benchmarks/trainer.py`` at batch 32 took about a tenth of the step.
-        Without XLA each trainable weight is copied into a buffer of its own
+        copy, and putting them back is a select (see `hold`). Without XLA
+        each trainable weight is copied into a buffer of its own
         (``DeepCopy``, a third of the time of a slice assignment): a plain
         read would share the weight's buffer, so the in-place update would
-        have to copy the weight anyway (copy on write).
+        have to copy the weight anyway (copy on write). The Trainer's
+        XLA-compiled update takes `update_compiled` instead.
         """
         if _compat.in_xla_context():
-            kept = [
-                tf.convert_to_tensor(variable) if old is None else old
-                for old, variable in zip(kept, self.variables, strict=True)
-            ]
+            kept = self.hold(kept)
         else:
             for old, copy, variable in zip(
                 kept, self._copies, self.variables, strict=True
@@ -296,6 +290,69 @@ class NonFiniteWatch:
                     copy.assign(tf.raw_ops.DeepCopy(x=tf.convert_to_tensor(variable)))
         apply(self.allows(loss, gradients))
         self.after(loss, kept)
+
+    def update_compiled(
+        self, loss: Any, gradients: Sequence[Any], kept: list[Any], compiled: Any
+    ) -> None:
+        """`update`, with the update and `after` in one XLA-compiled function.
+
+        The verdict (`allows`) is taken in the graph; ``compiled`` (no
+        arguments) runs only where it allows, and must `hold` ``kept``, apply
+        the gradients and call `after` with what `hold` returned, all inside
+        one ``tf.function(jit_compile=True)``. Where it does not allow, the
+        update is skipped and `skipped` puts back what the forward pass
+        changed.
+
+        Why the verdict outside the compiled function: inside it, skipping
+        the update takes a conditional, and XLA copies every operand a
+        conditional writes (each weight and both of Adam's moments, a step).
+        On the CNN of ``benchmarks/trainer.py`` (custom loop, batch 32) that
+        cost a tenth of the step, as much as a select of the optimizer's
+        state. A conditional in the graph around the call of the compiled
+        function passes the variables by handle and copies nothing; the
+        update then runs in place.
+
+        Args:
+            loss: the batch's loss (unscaled).
+            gradients: its gradients (as the update will apply them).
+            kept: what `before` returned.
+            compiled: runs the update and `after` (see above).
+        """
+
+        def run() -> Any:
+            compiled()
+            return tf.constant(True)
+
+        def skip() -> Any:
+            self.skipped(kept)
+            return tf.constant(False)
+
+        tf.cond(self.allows(loss, gradients), run, skip)
+
+    def hold(self, kept: list[Any]) -> list[Any]:
+        """What `before` returned, with the trainable weights read (under XLA).
+
+        Call it inside the compiled function, before the update: XLA keeps
+        the old values without a copy, and `after` selects them back if the
+        batch went bad.
+        """
+        return [
+            tf.convert_to_tensor(variable) if old is None else old
+            for old, variable in zip(kept, self.variables, strict=True)
+        ]
+
+    def skipped(self, kept: list[Any]) -> None:
+        """End a batch whose update did not run (`update_compiled`).
+
+        Its batch, or an earlier one of the call, went bad (`allows`
+        recorded which): put back what the forward pass changed (the
+        weights `before` read; the trainable ones are untouched) and count
+        the batch.
+        """
+        for old, variable in zip(kept, self.variables, strict=True):
+            if old is not None:
+                variable.assign(old)
+        self._batch.assign_add(1)
 
     def allows(self, loss: Any, gradients: Sequence[Any]) -> Any:
         """Whether this batch's update may run: all finite, nothing bad before.

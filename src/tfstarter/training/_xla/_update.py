@@ -112,12 +112,15 @@ class XlaUpdate:
         loss: Any,
         kept: list[Any],
     ) -> bool:
-        """The NaN guard's `NonFiniteWatch.update` with this update, compiled whole.
+        """The NaN guard's update with this update: `NonFiniteWatch.update_compiled`.
 
-        The guard's checks, its record and the put-back of the weights run in
-        the same XLA-compiled function as the update: the old weights are held
-        without a copy, and the checks and the put-back become a few compiled
-        kernels instead of many small graph ops. Without this, at one step
+        The verdict on the loss and the gradients is taken in the graph, and
+        the compiled function runs only where it allows; the weight check, its
+        record and the put-back of the weights run in it with the update: the
+        old weights are held without a copy, and the check and the put-back
+        become a few compiled kernels instead of many small graph ops (see
+        `NonFiniteWatch.update_compiled` for why the verdict comes first).
+        Without this, at one step
         per call on the MLP of ``benchmarks/trainer.py``, the guard's
         separate ops (a copy of every weight, the sums, the conditional
         put-back) cost about a seventh of the step.
@@ -133,7 +136,9 @@ class XlaUpdate:
         function = self._function(
             key, lambda: self._compiled_watched(list(variables), watch)
         )
-        function(list(gradients), loss, kept)
+        watch.update_compiled(
+            loss, gradients, kept, lambda: function(list(gradients), loss, kept)
+        )
         return True
 
     def _function(self, key: tuple[Any, ...], make: Any) -> Any:
@@ -146,17 +151,9 @@ class XlaUpdate:
     def _compiled_watched(self, variables: list[Any], watch: NonFiniteWatch) -> Any:
         def update(gradients: list[Any], loss: Any, kept: list[Any]) -> None:
             self.trace_count += 1
-
-            def apply(allowed: Any) -> None:
-                def run() -> Any:
-                    self.optimizer.apply_gradients(
-                        zip(gradients, variables, strict=True)
-                    )
-                    return tf.constant(True)
-
-                tf.cond(allowed, run, lambda: tf.constant(False))
-
-            watch.update(loss, gradients, kept, apply)
+            held = watch.hold(kept)
+            self.optimizer.apply_gradients(zip(gradients, variables, strict=True))
+            watch.after(loss, held)
 
         return tf.function(update, jit_compile=True, autograph=False)
 
