@@ -339,11 +339,13 @@ How to read it:
   (target: within 2%, see the pairs below).
 - The rows with `on_non_finite='ignore'` vs the same rows without: the price
   of the default NaN guard (the loss, every gradient and every weight
-  checked each step, and the old weights held to put back). Inside the
-  XLA-compiled update (`jit_compile="auto"`) the old weights cost no copy and
-  the checks are compiled with the update; with
-  `jit_compile=False` they are separate ops, a copy of every weight among
-  them (`Trainer(loop="fit", spe=1, jit_compile=False)`).
+  checked each step, and the old weights held to put back). With the
+  XLA-compiled update (`jit_compile="auto"`) the loss and the gradients are
+  checked first, in the graph, and the update runs only where they are
+  finite; the weight check and the put-back are compiled with the update,
+  where the old weights cost no copy. With `jit_compile=False` the checks
+  are separate ops, a copy of every weight among them
+  (`Trainer(loop="fit", spe=1, jit_compile=False)`).
 - `Trainer(loop="custom", jit_compile=True)` vs `plain model.fit (XLA)`: the
   two with the whole step forced under XLA (it then compiles once per batch
   shape, draws dropout masks from its own generator, and not every op has an
