@@ -120,10 +120,10 @@ class XlaUpdate:
         old weights are held without a copy, and the check and the put-back
         become a few compiled kernels instead of many small graph ops (see
         `NonFiniteWatch.update_compiled` for why the verdict comes first).
-        Without this, at one step
-        per call on the MLP of ``benchmarks/trainer.py``, the guard's
-        separate ops (a copy of every weight, the sums, the conditional
-        put-back) cost about a seventh of the step.
+        Without this, at one step per call on the MLP of
+        ``benchmarks/trainer.py``, the guard's separate ops (a copy of every
+        weight, the sums, the conditional put-back) cost about a seventh of
+        the step.
 
         Returns:
             Whether it ran; False (nothing done) where the update cannot be
