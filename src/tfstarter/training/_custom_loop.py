@@ -154,18 +154,16 @@ class CustomLoop:
             if watch is not None:
                 watch.reset(resume_at)
             callbacks.on_epoch_begin(epoch)
-            resumed = bool(resume_at) and restored is not None
-            if resumed and restored is not None:
+            if resume_at and restored is not None:
                 # Mid-epoch: the hooks of the epoch's start ran as they did
                 # then; now every variable and callback goes back to how the
                 # backup found them (the metrics' running state included).
                 restored.apply(callbacks.callbacks)
-            resume_at = 0
-            if resumed:
                 # A backup taken after the epoch's last train call (a stop
                 # during validation) leaves no call to run: the epoch's
                 # training logs are then the restored metrics' results.
                 logs = dict(model.get_metrics_result())
+            resume_at = 0
             for call, iterator in epoch_iterator.epoch():
                 callbacks.on_train_batch_begin(call.begin)
                 step_logs = train(iterator, call)
