@@ -335,8 +335,8 @@ How to read it:
   same step, installed for the call).
 - `Trainer(loop="fit", spe=1)` vs `plain model.fit`: the fit loop at one
   step per call with its other defaults (the XLA-compiled update, with the
-  NaN guard inside it): what a user who needs every batch's hook gets
-  (target: within 2%, see the pairs below).
+  NaN guard's weight check inside it): what a user who needs every batch's
+  hook gets (target: within 2%, see the pairs below).
 - The rows with `on_non_finite='ignore'` vs the same rows without: the price
   of the default NaN guard (the loss, every gradient and every weight
   checked each step, and the old weights held to put back). With the

@@ -6,8 +6,9 @@ regularisation and ``add_loss`` terms), the loss tracker behind the ``loss``
 log, ``optimizer.scale_loss`` (dynamic loss scaling under ``mixed_float16``),
 ``optimizer.apply_gradients`` (which also clips and accumulates when the
 optimizer is configured to; XLA-compiled on its own under
-``jit_compile="auto"``, with the NaN guard's checks inside, see `XlaUpdate`)
-and ``model.compute_metrics``. The custom loop compiles it itself; the fit
+``jit_compile="auto"``, called only where the NaN guard's checks of the loss
+and gradients pass, with its weight check inside, see `XlaUpdate`) and
+``model.compute_metrics``. The custom loop compiles it itself; the fit
 loop installs it as the model's ``train_step`` while ``model.fit`` runs.
 Either way the same Python function is traced, and `Step.trace_counts`
 counts how often. A model that overrides ``train_step`` (or ``test_step`` /
