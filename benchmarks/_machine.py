@@ -21,6 +21,38 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_features() -> str:
+    """The CPU's vector extensions that change TensorFlow's kernels, in words.
+
+    TensorFlow turns its oneDNN kernels on by itself on CPUs with AVX-512
+    VNNI/BF16 or AMX, which changes what is fast (convolutions, and so
+    whether whole-step XLA pays); this says which such CPU a page was run on.
+    """
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "CPU flags unknown"
+    flags = next(
+        (
+            line.split(":", 1)[1].split()
+            for line in text.splitlines()
+            if line.startswith("flags")
+        ),
+        [],
+    )
+    named = {
+        "avx512_vnni": "AVX-512 VNNI",
+        "avx512_bf16": "AVX-512 BF16",
+        "amx_tile": "AMX",
+    }
+    found = [words for flag, words in named.items() if flag in flags]
+    if found:
+        return "with " + ", ".join(found)
+    if "avx512f" in flags:
+        return "with AVX-512"
+    return "with AVX2, no AVX-512" if "avx2" in flags else "without AVX2"
+
+
 def machine() -> str:
     """Describe the machine, the library versions and the time, in one line."""
     import importlib.metadata as md
@@ -33,7 +65,7 @@ def machine() -> str:
 
     now = _dt.datetime.now().astimezone()
     return (
-        f"{cpu_model()}, {os.cpu_count()} logical cores, "
+        f"{cpu_model()} ({cpu_features()}), {os.cpu_count()} logical cores, "
         f"{platform.system()} {platform.release()}; "
         f"Python {platform.python_version()}, "
         f"TensorFlow {version('tensorflow')}, Keras {version('keras')}, "

@@ -11,8 +11,11 @@ and gradients pass, with its weight check inside, see `XlaUpdate`) and
 ``model.compute_metrics``. The custom loop compiles it itself; the fit
 loop installs it as the model's ``train_step`` while ``model.fit`` runs.
 Either way the same Python function is traced, and `Step.trace_counts`
-counts how often. A model that overrides ``train_step`` (or ``test_step`` /
-``predict_step``) keeps its own: both loops then run it.
+counts how often. Where the custom loop's rule compiles the whole step with
+XLA and the guard is on, it runs `Step.train_guarded_apart` instead: the same
+computation, with all but the guarded update in one XLA-compiled function. A
+model that overrides ``train_step`` (or ``test_step`` / ``predict_step``)
+keeps its own: both loops then run it.
 """
 
 from __future__ import annotations
