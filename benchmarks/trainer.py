@@ -343,9 +343,7 @@ How to read it:
   XLA-compiled update (`jit_compile="auto"`) the loss and the gradients are
   checked first, in the graph, and the update runs only where they are
   finite; the weight check and the put-back are compiled with the update,
-  where the old weights cost no copy; where the rule chose whole-step XLA,
-  the rest of the step is one compiled function and the guarded update runs
-  apart from it. With `jit_compile=False` the checks
+  where the old weights cost no copy. With `jit_compile=False` the checks
   are separate ops, a copy of every weight among them
   (`Trainer(loop="fit", spe=1, jit_compile=False)`).
 - `Trainer(loop="custom", jit_compile=True)` vs `plain model.fit (XLA)`: the

@@ -19,8 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 import tfstarter as tfs
 from tfstarter.errors import TrainingError
-from tfstarter.training._non_finite import _all_finite, _exact_flags, _quick_finite
-from tfstarter.training._xla import _whole_step
+from tfstarter.training._non_finite import _all_finite, _exact_flags
 
 LOOPS = ["fit", "custom"]
 
@@ -60,23 +59,16 @@ def test_a_nan_target_stops_at_its_batch(loop):
 #   copied and restored in a tf.cond.
 # - "update": jit_compile="auto" with op determinism off, so the optimizer's
 #   update alone is XLA-compiled (XlaUpdate), inside the guard's tf.cond.
-# - "whole-step": jit_compile="auto" whose rule chose whole-step XLA (custom
-#   loop; the fit loop runs as under "update"): the forward pass and the
-#   gradients XLA-compiled, the guarded update apart (Step.train_guarded_apart).
 # - True: the whole step under XLA, where the guard keeps the old weights as
 #   tensors and puts them back with a select (see NonFiniteWatch.before).
-JITS = ["auto", "update", "whole-step", True]
+JITS = ["auto", "update", True]
 
 
-@pytest.fixture(
-    params=JITS, ids=["jit-auto", "jit-update", "jit-whole-step", "jit-true"]
-)
-def jit(request, monkeypatch):
+@pytest.fixture(params=JITS, ids=["jit-auto", "jit-update", "jit-true"])
+def jit(request):
     if request.param != "auto":
         request.getfixturevalue("without_op_determinism")
-    if request.param == "whole-step":
-        monkeypatch.setattr(_whole_step, "WHOLE_STEP_MIN_STEPS", 0)
-    return "auto" if request.param in ("update", "whole-step") else request.param
+    return "auto" if request.param == "update" else request.param
 
 
 def _batch_norm(seed=0):
@@ -271,11 +263,6 @@ def test_the_finite_check_agrees_with_numpy_even_where_a_sum_overflows(arrays):
     expected = [bool(np.isfinite(array).all()) for array in arrays]
     assert bool(_all_finite(tensors)) == all(expected)
     assert _exact_flags(tensors).numpy().tolist() == expected
-    # The quick test alone may only say "finite" where all is; taken apart
-    # (inside an XLA-compiled function, say) and handed in, it decides alike.
-    quick = _quick_finite(tensors)
-    assert not bool(quick) or all(expected)
-    assert bool(_all_finite(tensors, quick)) == all(expected)
 
 
 def test_the_finite_check_tests_half_precision_exactly():

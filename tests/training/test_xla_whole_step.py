@@ -142,59 +142,6 @@ def _run_twice(model_factory, data):
 
 
 @pytest.mark.usefixtures("eager_rule")
-@pytest.mark.parametrize("guard", ["raise", "ignore"])
-def test_under_the_guard_the_update_runs_apart_from_the_compiled_step(
-    guard, model_factory, data, monkeypatch
-):
-    """The forward pass and gradients under XLA; the guarded update apart.
-
-    Inside one XLA-compiled step the guard would skip a bad batch's update
-    with a conditional, which makes XLA copy every weight and moment it
-    writes (see `Step.train_guarded_apart`). Without the guard there is no
-    conditional, and the step stays one compiled function.
-    """
-    traced = {"loss": [], "update": []}
-    compute_loss = _compat.compute_loss
-    apply_gradients = keras.optimizers.Adam.apply_gradients
-
-    def graph() -> str | None:
-        name = tf.compat.v1.get_default_graph().name
-        return name if _compat.in_xla_context() else None
-
-    def loss_spy(*args, **kwargs):
-        traced["loss"].append(graph())
-        return compute_loss(*args, **kwargs)
-
-    def update_spy(self, *args, **kwargs):
-        traced["update"].append(graph())
-        return apply_gradients(self, *args, **kwargs)
-
-    monkeypatch.setattr(_compat, "compute_loss", loss_spy)
-    monkeypatch.setattr(keras.optimizers.Adam, "apply_gradients", update_spy)
-    dataset = _dataset(data)
-    reference = model_factory(optimizer=keras.optimizers.Adam(0.01))
-    _train(reference, dataset, jit_compile=False, on_non_finite=guard)
-    traced = {"loss": [], "update": []}
-    model = model_factory(optimizer=keras.optimizers.Adam(0.01))
-    trainer = _train(model, dataset, on_non_finite=guard)
-    assert trainer.xla.whole_step
-    # The XLA form and the plain form (the data-ending batch), each once.
-    forward = [name for name in traced["loss"] if name is not None]
-    assert len(traced["loss"]) == 2
-    assert len(forward) == 1, traced
-    compiled = [name for name in traced["update"] if name is not None]
-    assert len(compiled) == 1, traced
-    assert not compiled[0].startswith("cond"), traced
-    # With the guard, the function compiled around the forward pass is the
-    # gradients' own, and the update is called apart from it; without, it is
-    # the whole `Step.train` (the update compiled into it).
-    assert forward[0] == ("_gradients_and_metrics" if guard == "raise" else "train")
-    assert int(model.optimizer.iterations) == 2 * BATCHES
-    _assert_close(model.get_weights(), reference.get_weights())
-    assert trainer.trace_counts["train"] == 2
-
-
-@pytest.mark.usefixtures("eager_rule")
 def test_rule_is_repeatable(model_factory, data):
     first, second = _run_twice(model_factory, data)
     for a, b in zip(first, second, strict=True):

@@ -237,15 +237,8 @@ class Engine:
         def train(jit: bool) -> Functions:
             return Functions(one_step(step.train, jit_compile=jit, strategy=strategy))
 
-        def train_xla() -> Functions:
-            # Under the NaN guard, the update runs apart from the XLA-compiled
-            # rest of the step (see Step.train_guarded_apart).
-            if step.guards_apart:
-                return Functions(one_step(step.train_guarded_apart, jit_compile=False))
-            return train(True)
-
         return Compiled(
-            train=self.xla.whole_step(train(whole), train_xla),
+            train=self.xla.whole_step(train(whole), lambda: train(True)),
             test=Functions(one_step(step.test, jit_compile=whole, strategy=strategy)),
             predict=Functions(
                 one_step(

@@ -112,7 +112,7 @@ def _exact_flags(tensors: Sequence[Any]) -> Any:
     return tf.stack(flags) if flags else tf.ones([0], tf.bool)
 
 
-def _all_finite(tensors: Sequence[Any], quick: Any = None) -> Any:
+def _all_finite(tensors: Sequence[Any]) -> Any:
     """Whether every element of every tensor is finite (None and integers: yes).
 
     Why not ``is_finite`` on every element: on a CPU that test (and the
@@ -120,14 +120,11 @@ def _all_finite(tensors: Sequence[Any], quick: Any = None) -> Any:
     ``benchmarks/trainer.py`` it took 3.4 ms a step over the gradients and
     the weights; a sum per tensor takes 1.4 ms. NaN and Inf propagate
     through a sum, so when the sum of all the tensors' sums is finite, every
-    value is (`_quick_finite`). A non-finite sum of finite values (an
-    overflow) is possible, so where the sum is not finite the exact test
-    decides instead, on that rare step only.
-
-    Args:
-        tensors: the tensors to check.
-        quick: `_quick_finite` of ``tensors``, where it was computed already
-            (e.g. inside an XLA-compiled function that made them).
+    value is. A non-finite sum of finite values (an overflow) is possible,
+    so where the sum is not finite the exact test decides instead, on that
+    rare step only. Half-precision tensors, whose sums overflow all the
+    time, are always tested exactly. One scalar for all the tensors keeps
+    the ops per step few: at one step per call each op's dispatch counts.
 
     Examples:
         >>> big = tf.fill([4], 3e38)
@@ -135,23 +132,6 @@ def _all_finite(tensors: Sequence[Any], quick: Any = None) -> Any:
         ...     bool(_all_finite([tf.ones(3), big])),
         ...     bool(_all_finite([big, [1.0, float("inf")]])),
         ... )
-        (True, False)
-    """
-    fast = _quick_finite(tensors) if quick is None else quick
-    return tf.cond(fast, lambda: fast, lambda: tf.reduce_all(_exact_flags(tensors)))
-
-
-def _quick_finite(tensors: Sequence[Any]) -> Any:
-    """True proves every element of every tensor finite; False: maybe not.
-
-    The finiteness of the sum of the floating tensors' sums (see
-    `_all_finite`). Half-precision tensors, whose sums overflow all the
-    time, are tested exactly. One scalar for all the tensors keeps the ops
-    per step few: at one step per call each op's dispatch counts.
-
-    Examples:
-        >>> big = tf.fill([4], 3e38)
-        >>> bool(_quick_finite([tf.ones(3), None])), bool(_quick_finite([big]))
         (True, False)
     """
     tensors = [t for t in (_floating(given) for given in tensors) if t is not None]
@@ -168,8 +148,10 @@ def _quick_finite(tensors: Sequence[Any]) -> Any:
         if t.dtype not in (tf.float32, tf.float64)
     ]
     quick = [tf.math.is_finite(tf.add_n(sums))] if sums else []
-    checks = quick + exact
-    return checks[0] if len(checks) == 1 else tf.reduce_all(tf.stack(checks))
+    fast = (
+        quick[0] if len(quick + exact) == 1 else tf.reduce_all(tf.stack(quick + exact))
+    )
+    return tf.cond(fast, lambda: fast, lambda: tf.reduce_all(_exact_flags(tensors)))
 
 
 def _floating(given: Any) -> Any:
@@ -277,13 +259,7 @@ class NonFiniteWatch:
         ]
 
     def update(
-        self,
-        loss: Any,
-        gradients: Sequence[Any],
-        kept: list[Any],
-        apply: Any,
-        *,
-        quick: Any = None,
+        self, loss: Any, gradients: Sequence[Any], kept: list[Any], apply: Any
     ) -> None:
         """Run the batch's update where `allows` says so, then `after`.
 
@@ -293,7 +269,6 @@ class NonFiniteWatch:
             kept: what `before` returned.
             apply: called with the verdict (a boolean tensor); applies the
                 gradients where it is true.
-            quick: `quick` of ``loss`` and ``gradients``, if taken already.
 
         Why two ways of keeping the trainable weights: XLA gives a step's
         updated weights their own buffers (or updates in place when nothing
@@ -313,17 +288,11 @@ class NonFiniteWatch:
             ):
                 if old is None and copy is not None:  # `before` left it to copy
                     copy.assign(tf.raw_ops.DeepCopy(x=tf.convert_to_tensor(variable)))
-        apply(self.allows(loss, gradients, quick=quick))
+        apply(self.allows(loss, gradients))
         self.after(loss, kept)
 
     def update_compiled(
-        self,
-        loss: Any,
-        gradients: Sequence[Any],
-        kept: list[Any],
-        compiled: Any,
-        *,
-        quick: Any = None,
+        self, loss: Any, gradients: Sequence[Any], kept: list[Any], compiled: Any
     ) -> None:
         """`update`, with the update and `after` in one XLA-compiled function.
 
@@ -348,7 +317,6 @@ class NonFiniteWatch:
             gradients: its gradients (as the update will apply them).
             kept: what `before` returned.
             compiled: runs the update and `after` (see above).
-            quick: `quick` of ``loss`` and ``gradients``, if taken already.
         """
 
         def run() -> Any:
@@ -359,7 +327,7 @@ class NonFiniteWatch:
             self.skipped(kept)
             return tf.constant(False)
 
-        tf.cond(self.allows(loss, gradients, quick=quick), run, skip)
+        tf.cond(self.allows(loss, gradients), run, skip)
 
     def hold(self, kept: list[Any]) -> list[Any]:
         """What `before` returned, with the trainable weights read (under XLA).
@@ -386,31 +354,15 @@ class NonFiniteWatch:
                 variable.assign(old)
         self._batch.assign_add(1)
 
-    def quick(self, loss: Any, gradients: Sequence[Any]) -> Any:
-        """The quick part of `allows`' test, to take where the gradients are made.
-
-        True proves the loss and the checked gradients finite (see
-        `_quick_finite`). Computed inside the XLA-compiled function that
-        makes the gradients, its sums cost a few compiled kernels instead of
-        a graph op per gradient.
-        """
-        return _quick_finite(self._checked(loss, gradients))
-
-    def _checked(self, loss: Any, gradients: Sequence[Any]) -> list[Any]:
-        """The tensors `allows` tests: the loss, and the gradients if checked."""
-        checked = list(gradients) if self.check_gradients else []
-        return [tf.cast(loss, tf.float32), *checked]
-
-    def allows(self, loss: Any, gradients: Sequence[Any], *, quick: Any = None) -> Any:
+    def allows(self, loss: Any, gradients: Sequence[Any]) -> Any:
         """Whether this batch's update may run: all finite, nothing bad before.
 
         On the usual step this is one finiteness test and two reads; what
         went bad, and where, is worked out (and recorded) only on a bad one.
-        ``quick``: `quick` of the same loss and gradients, if taken already.
         """
         loss = tf.cast(loss, tf.float32)
         checked = list(gradients) if self.check_gradients else []
-        good = _all_finite(self._checked(loss, gradients), quick)
+        good = _all_finite([loss, *checked])
         clean = self._first < 0
         newly_bad = tf.logical_and(clean, tf.logical_not(good))
 

@@ -11,11 +11,8 @@ and gradients pass, with its weight check inside, see `XlaUpdate`) and
 ``model.compute_metrics``. The custom loop compiles it itself; the fit
 loop installs it as the model's ``train_step`` while ``model.fit`` runs.
 Either way the same Python function is traced, and `Step.trace_counts`
-counts how often. Where the custom loop's rule compiles the whole step with
-XLA and the guard is on, it runs `Step.train_guarded_apart` instead: the same
-computation, with all but the guarded update in one XLA-compiled function. A
-model that overrides ``train_step`` (or ``test_step`` / ``predict_step``)
-keeps its own: both loops then run it.
+counts how often. A model that overrides ``train_step`` (or ``test_step`` /
+``predict_step``) keeps its own: both loops then run it.
 """
 
 from __future__ import annotations
@@ -73,7 +70,6 @@ class Step:
         self.watch = watch
         self.xla_update = xla_update
         self.trace_counts: Counter[str] = Counter()
-        self._compiled_gradients: Any = None
         self._uses_training_arg = _compat.call_takes_training(model)
         # A model that overrides Keras' steps keeps them, in both loops.
         self._own = {
@@ -98,66 +94,11 @@ class Step:
         self.trace_counts["train"] += 1
         if self._own["train"] is not None:
             return dict(self._own["train"](data))
-        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        kept = self.watch.before() if self.watch is not None else []
-        raw_loss, gradients, y_pred = self._gradients(x, y, sample_weight)
-        self._update(kept, raw_loss, gradients)
-        logs: dict[str, Any] = self.model.compute_metrics(
-            x, y, y_pred, sample_weight=sample_weight
-        )
-        return self._flagged(logs)
-
-    @property
-    def guards_apart(self) -> bool:
-        """Whether whole-step XLA should run `train_guarded_apart` (see there)."""
-        return (
-            self.watch is not None
-            and self.xla_update is not None
-            and self._own["train"] is None
-        )
-
-    def train_guarded_apart(self, data: Any) -> dict[str, Any]:
-        """`train` for whole-step XLA under the NaN guard: the update apart.
-
-        The forward pass, the gradients and the metrics run in one
-        XLA-compiled function; the guarded update runs after it, as in the
-        plain step (the verdict on the loss and the gradients in the graph,
-        then the XLA-compiled update, see `NonFiniteWatch.update_compiled`).
-        Call it from a graph that is not XLA-compiled itself.
-
-        Why not the whole of `train` in one XLA-compiled function: there the
-        guard must skip the update inside it, with a conditional, and XLA
-        copies every operand a conditional writes (each weight and both of
-        Adam's moments, every step). Measured against the same loop with the
-        guard off (custom loop, batch 32, paired rounds in one process, an
-        AMD EPYC with AVX2, 2026-12-02): the CNN of ``benchmarks/trainer.py``
-        ran at 0.79x with the update inside, 0.82x apart; an MLP with 0.8 M
-        weights at 0.67x and 0.79x; the benchmark's MLP (0.1 M) at 0.71x and
-        0.73x.
-        """
-        self.trace_counts["train"] += 1
-        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        kept = self.watch.before() if self.watch is not None else []
-        if self._compiled_gradients is None:
-            self._compiled_gradients = tf.function(
-                self._gradients_and_metrics,
-                jit_compile=True,
-                autograph=False,
-                reduce_retracing=True,
-            )
-        raw_loss, gradients, logs, quick = self._compiled_gradients(x, y, sample_weight)
-        self._update(kept, raw_loss, gradients, quick=quick)
-        return self._flagged(dict(logs))
-
-    def _gradients(self, x: Any, y: Any, sample_weight: Any) -> tuple[Any, Any, Any]:
-        """The forward pass: ``(unscaled loss, gradients, predictions)``.
-
-        Updates the loss tracker behind the ``loss`` log; the gradients are
-        of the scaled loss (``optimizer.scale_loss``), empty for a model with
-        no trainable weights.
-        """
         model = self.model
         optimizer = model.optimizer
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        watch = self.watch
+        kept = watch.before() if watch is not None else []
         with tf.GradientTape() as tape:
             y_pred = self._forward(x, training=True)
             loss = _compat.compute_loss(
@@ -171,56 +112,29 @@ class Step:
             if optimizer is not None:
                 loss = optimizer.scale_loss(loss)
         variables = model.trainable_variables
-        gradients = tape.gradient(loss, variables) if variables else []
-        return raw_loss, gradients, y_pred
-
-    def _gradients_and_metrics(
-        self, x: Any, y: Any, sample_weight: Any
-    ) -> tuple[Any, Any, Any, Any]:
-        """`_gradients` with the metrics' logs, and the guard's quick test.
-
-        Returns ``(unscaled loss, gradients, logs, quick)``, where ``quick``
-        is `NonFiniteWatch.quick` of the loss and the gradients (None
-        without the guard).
-        """
-        raw_loss, gradients, y_pred = self._gradients(x, y, sample_weight)
-        logs = self.model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
-        watch = self.watch
-        quick = None if watch is None else watch.quick(raw_loss, gradients)
-        return raw_loss, gradients, logs, quick
-
-    def _update(
-        self, kept: list[Any], raw_loss: Any, gradients: Any, *, quick: Any = None
-    ) -> None:
-        """Apply ``gradients`` (under the NaN guard where it is on).
-
-        ``quick``: the guard's quick test, where it was taken already.
-        """
-        watch = self.watch
-        variables = self.model.trainable_variables
         if variables:
+            gradients = tape.gradient(loss, variables)
             if self.probe is not None:
-                self.probe.record(gradients, loss_scale(self.model.optimizer))
+                self.probe.record(gradients, loss_scale(optimizer))
             if watch is None:
                 self._apply(gradients, variables)
             else:
-                self._apply_guarded(
-                    watch, kept, raw_loss, gradients, variables, quick=quick
-                )
+                self._apply_guarded(watch, kept, raw_loss, gradients, variables)
         else:
             warnings.warn(
                 "The model has no trainable weights; the step only updates the "
                 "metrics.",
-                stacklevel=3,
+                stacklevel=2,
             )
             if watch is not None:
                 watch.after(raw_loss, kept)
-
-    def _flagged(self, logs: dict[str, Any]) -> dict[str, Any]:
-        """``logs`` with the NaN guard's flag (popped by the loops before any hook)."""
-        if self.watch is None:
-            return logs
-        return {**logs, TRIPPED_LOG: self.watch.flag()}
+        logs: dict[str, Any] = model.compute_metrics(
+            x, y, y_pred, sample_weight=sample_weight
+        )
+        if watch is not None:
+            # Popped by the loops (NonFiniteWatch.take) before any hook.
+            logs = {**logs, TRIPPED_LOG: watch.flag()}
+        return logs
 
     def _apply_guarded(
         self,
@@ -229,8 +143,6 @@ class Step:
         loss: Any,
         gradients: Any,
         variables: Any,
-        *,
-        quick: Any = None,
     ) -> None:
         """The update under the NaN guard (see `NonFiniteWatch.update`).
 
@@ -238,7 +150,7 @@ class Step:
         cost no copy), else around the update.
         """
         if self.xla_update is not None and self.xla_update.apply_watched(
-            gradients, variables, watch=watch, loss=loss, kept=kept, quick=quick
+            gradients, variables, watch=watch, loss=loss, kept=kept
         ):
             return
         watch.update(
@@ -246,7 +158,6 @@ class Step:
             gradients,
             kept,
             lambda allowed: self._apply_if(allowed, gradients, variables),
-            quick=quick,
         )
 
     def _apply_if(self, allowed: Any, gradients: Any, variables: Any) -> None:

@@ -111,7 +111,6 @@ class XlaUpdate:
         watch: NonFiniteWatch,
         loss: Any,
         kept: list[Any],
-        quick: Any = None,
     ) -> bool:
         """The NaN guard's update with this update: `NonFiniteWatch.update_compiled`.
 
@@ -124,8 +123,7 @@ class XlaUpdate:
         Without this, at one step per call on the MLP of
         ``benchmarks/trainer.py``, the guard's separate ops (a copy of every
         weight, the sums, the conditional put-back) cost about a seventh of
-        the step. ``quick`` is the guard's quick test of the loss and the
-        gradients where it was taken already (`NonFiniteWatch.quick`).
+        the step.
 
         Returns:
             Whether it ran; False (nothing done) where the update cannot be
@@ -139,11 +137,7 @@ class XlaUpdate:
             key, lambda: self._compiled_watched(list(variables), watch)
         )
         watch.update_compiled(
-            loss,
-            gradients,
-            kept,
-            lambda: function(list(gradients), loss, kept),
-            quick=quick,
+            loss, gradients, kept, lambda: function(list(gradients), loss, kept)
         )
         return True
 

@@ -24,9 +24,7 @@ that the same seeded script on the same machine always trains the same way:
 - if XLA fails to compile the step, the batch it was tried on runs plain and
   so does every later one.
 
-Under the NaN guard the XLA form compiles all of the step but the guarded
-update, which runs apart (see `Step.train_guarded_apart`). XLA compiles once
-per batch shape, so the call that reaches the last batch of
+XLA compiles once per batch shape, so the call that reaches the last batch of
 the data (which may be short) runs that batch plain. ``jit_compile=
 "autotune"`` replaces the op rule by a timed trial (see `Autotune`).
 """
