@@ -10,15 +10,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+def _cpuinfo(key: str) -> str | None:
+    """The value of the first ``key`` line of /proc/cpuinfo (None: not there)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(key):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
 def cpu_model() -> str:
     """Return the CPU model name from /proc/cpuinfo (or platform as a fallback)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def cpu_features() -> str:
@@ -28,18 +34,10 @@ def cpu_features() -> str:
     VNNI/BF16 or AMX, which changes what is fast (convolutions, and so
     whether whole-step XLA pays); this says which such CPU a page was run on.
     """
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
+    line = _cpuinfo("flags")
+    if line is None:
         return "CPU flags unknown"
-    flags = next(
-        (
-            line.split(":", 1)[1].split()
-            for line in text.splitlines()
-            if line.startswith("flags")
-        ),
-        [],
-    )
+    flags = line.split()
     named = {
         "avx512_vnni": "AVX-512 VNNI",
         "avx512_bf16": "AVX-512 BF16",
