@@ -271,3 +271,52 @@ def test_the_finite_check_tests_half_precision_exactly():
     assert bool(_all_finite([half, None, tf.ones(2)]))
     assert not bool(_all_finite([half, bad, None]))
     assert _exact_flags([half, bad, None]).numpy().tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_the_guard_keeps_no_second_copy_of_the_weights(loop, jit):
+    """It adds a few scalars to the model; the old weights are held by reads."""
+
+    def created(on_non_finite):
+        shapes = []
+
+        def creator(next_creator, **kwargs):
+            variable = next_creator(**kwargs)
+            shapes.append(tuple(variable.shape))
+            return variable
+
+        model = _batch_norm()
+        with tf.variable_creator_scope(creator):
+            tfs.Trainer(model, loop, jit_compile=jit, on_non_finite=on_non_finite).fit(
+                _data(), epochs=1, verbose=0
+            )
+        return shapes
+
+    guarded, unguarded = created("raise"), created("ignore")
+    extra = list(guarded)
+    for shape in unguarded:
+        extra.remove(shape)
+    assert extra and all(shape == () for shape in extra)
+
+
+def test_an_overflowing_sparse_update_is_undone_without_xla():
+    """An embedding's gradient is sparse: the optimizer scatters into the table."""
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((2,), dtype="int32"),
+            keras.layers.Embedding(10, 3),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.SGD(1e38), loss="mse")
+    x = np.arange(32, dtype="int32").reshape(16, 2) % 10
+    y = np.full((16, 1), 1e3, "float32")
+    before = model.get_weights()
+    with pytest.raises(TrainingError, match=r"batch 0 .*the weight of `"):
+        tfs.Trainer(model, "custom", jit_compile=False).fit(
+            tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=1, verbose=0
+        )
+    for got, want in zip(model.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -16,6 +16,7 @@ import tensorflow as tf
 import tfstarter as tfs
 from tfstarter.errors import ArgumentTypeError
 from tfstarter.training import _compat
+from tfstarter.training._non_finite import NonFiniteWatch
 from tfstarter.training._xla._update import xla_update_unavailable
 
 LOOPS = ["fit", "custom"]
@@ -138,27 +139,26 @@ def test_compiled_update_skips_a_step_with_overflowing_gradients(policy):
 def test_the_nan_guard_runs_inside_the_compiled_update(
     loop, model_factory, dataset, monkeypatch
 ):
-    """No separate copy of the weights: the compiled update holds the old ones.
+    """The guard's weight check and put-back are traced into the compiled update.
 
-    Without XLA the guard copies each trainable weight (``DeepCopy``) before
-    the update; inside the compiled update it keeps them for free (see
-    `XlaUpdate.apply_watched`).
+    `NonFiniteWatch.hold` is called inside the XLA-compiled function (so XLA
+    holds the old weights and puts them back with a select), once per trace.
     """
-    copied = []
-    deep_copy = tf.raw_ops.DeepCopy
+    contexts = []
+    hold = NonFiniteWatch.hold
 
-    def spy(**kwargs):
-        copied.append(tuple(kwargs["x"].shape))
-        return deep_copy(**kwargs)
+    def spy(self, kept):
+        contexts.append(_compat.in_xla_context())
+        return hold(self, kept)
 
-    monkeypatch.setattr(tf.raw_ops, "DeepCopy", spy)
+    monkeypatch.setattr(NonFiniteWatch, "hold", spy)
     trainer = tfs.Trainer(model_factory(), loop)
     trainer.fit(dataset, verbose=0)
     assert trainer.trace_counts["update"] == 1
-    assert copied == []
-    model = model_factory()
-    tfs.Trainer(model, loop, jit_compile=False).fit(dataset, verbose=0)
-    assert copied == [tuple(v.shape) for v in model.trainable_variables]
+    assert contexts and all(contexts)
+    contexts.clear()
+    tfs.Trainer(model_factory(), loop, jit_compile=False).fit(dataset, verbose=0)
+    assert contexts and not any(contexts)
 
 
 @pytest.mark.usefixtures("without_op_determinism")

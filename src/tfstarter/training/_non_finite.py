@@ -182,8 +182,8 @@ class NonFiniteWatch:
     when it is set.
 
     Args:
-        variables: the model's weights (trainable and not), restored from a
-            copy when a batch made any of them bad.
+        variables: the model's weights (trainable and not), put back as they
+            were before the step when a batch made any of them bad.
         check_gradients: check the gradients too (not under loss scaling).
 
     Examples:
@@ -218,11 +218,6 @@ class NonFiniteWatch:
         self._what = tf.Variable(tf.constant(0, tf.int64), **options)
         self._variable = tf.Variable(tf.constant(0, tf.int64), **options)
         self._value = tf.Variable(tf.constant(0.0, tf.float32), **options)
-        # Only the trainable weights are ever copied (see `before`).
-        self._copies = [
-            tf.Variable(tf.zeros(v.shape, v.dtype), **options) if v.trainable else None
-            for v in self.variables
-        ]
         self._reported = False
 
     def variable_name(self, index: int, kind: str) -> str:
@@ -242,20 +237,19 @@ class NonFiniteWatch:
         the values of the weights the optimizer does not update (a batch
         normalization's moving statistics, say), read as tensors, and None for
         the trainable ones, which the forward pass leaves alone and `update`
-        keeps just before the update. Under XLA every weight is read here, and
-        so is one made trainable after the watch was (it has no copy).
+        keeps just before the update (`hold`). Under XLA every weight is read
+        here.
 
         Why reads: a read tensor keeps its value whatever later writes the
         variable (TensorFlow copies the buffer before an in-place write while
         a reader holds it), and a variable that is only ever assigned a new
         value (as the moving statistics are) needs no copy at all.
         """
-        in_xla = _compat.in_xla_context()
+        if _compat.in_xla_context():
+            return [tf.convert_to_tensor(variable) for variable in self.variables]
         return [
-            None
-            if variable.trainable and copy is not None and not in_xla
-            else tf.convert_to_tensor(variable)
-            for copy, variable in zip(self._copies, self.variables, strict=True)
+            None if variable.trainable else tf.convert_to_tensor(variable)
+            for variable in self.variables
         ]
 
     def update(
@@ -270,24 +264,23 @@ class NonFiniteWatch:
             apply: called with the verdict (a boolean tensor); applies the
                 gradients where it is true.
 
-        Why two ways of keeping the trainable weights: XLA gives a step's
-        updated weights their own buffers (or updates in place when nothing
-        else reads the old values), so holding on to the old values costs no
-        copy, and putting them back is a select (see `hold`). Without XLA
-        each trainable weight is copied into a buffer of its own
-        (``DeepCopy``, a third of the time of a slice assignment): a plain
-        read would share the weight's buffer, so the in-place update would
-        have to copy the weight anyway (copy on write). The Trainer's
-        XLA-compiled update takes `update_compiled` instead.
+        The trainable weights are kept by a read just before the update
+        (`hold`), with or without XLA. XLA gives the updated weights their
+        own buffers, and putting the old ones back is a select. Without XLA
+        the read shares the weight's buffer until the update writes it;
+        TensorFlow then copies the buffer (copy on write), so the read keeps
+        the old values and putting them back is an assignment in a
+        ``tf.cond``. The Trainer's XLA-compiled update takes
+        `update_compiled` instead.
+
+        Why not an explicit copy into a variable of its own per weight (what
+        the guard did until 2026-12-02): it kept a second copy of every
+        trainable weight in memory, and its two ops per weight made the
+        custom loop without XLA (``jit_compile=False``, batch 32, the MLP of
+        ``benchmarks/trainer.py``) about 5% slower; the copy on write costs
+        the same bytes with no op of its own.
         """
-        if _compat.in_xla_context():
-            kept = self.hold(kept)
-        else:
-            for old, copy, variable in zip(
-                kept, self._copies, self.variables, strict=True
-            ):
-                if old is None and copy is not None:  # `before` left it to copy
-                    copy.assign(tf.raw_ops.DeepCopy(x=tf.convert_to_tensor(variable)))
+        kept = self.hold(kept)
         apply(self.allows(loss, gradients))
         self.after(loss, kept)
 
@@ -330,11 +323,11 @@ class NonFiniteWatch:
         tf.cond(self.allows(loss, gradients), run, skip)
 
     def hold(self, kept: list[Any]) -> list[Any]:
-        """What `before` returned, with the trainable weights read (under XLA).
+        """What `before` returned, with the trainable weights read.
 
-        Call it inside the compiled function, before the update: XLA keeps
-        the old values without a copy, and `after` selects them back if the
-        batch went bad.
+        Call it just before the update (inside the compiled function, where
+        the update is XLA-compiled): the read keeps the old values (see
+        `update`), and `after` puts them back if the batch went bad.
         """
         return [
             tf.convert_to_tensor(variable) if old is None else old
@@ -386,7 +379,7 @@ class NonFiniteWatch:
 
         Args:
             loss: the batch's loss, for the message.
-            kept: what `before` returned (None entries: kept by `update`).
+            kept: what `hold` returned (every weight's value before the step).
         """
         value = tf.cast(loss, tf.float32)
         weights_ok = _all_finite(self.variables)
@@ -408,10 +401,8 @@ class NonFiniteWatch:
         else:
 
             def restore() -> Any:
-                for old, copy, variable in zip(
-                    kept, self._copies, self.variables, strict=True
-                ):
-                    variable.assign(copy if old is None else old)
+                for old, variable in zip(kept, self.variables, strict=True):
+                    variable.assign(old)
                 return tf.constant(True)
 
             tf.cond(bad_now, restore, _nothing)

@@ -127,7 +127,7 @@ class Step:
                 stacklevel=2,
             )
             if watch is not None:
-                watch.after(raw_loss, kept)
+                watch.after(raw_loss, watch.hold(kept))
         logs: dict[str, Any] = model.compute_metrics(
             x, y, y_pred, sample_weight=sample_weight
         )
